@@ -1,0 +1,33 @@
+import { z } from 'zod';
+
+import type { MojiMeta } from '../meta.js';
+
+/** The body of `POST /auth/token`. */
+export const tokenInputSchema = z.strictObject({
+  username: z.string().min(1).max(1024),
+  password: z.string().max(1024),
+});
+
+/** The body of `POST /auth/token`. */
+export type TokenInput = z.infer<typeof tokenInputSchema>;
+
+/** A bearer token and how many seconds it lives. */
+export const tokenSchema = z.object({
+  access_token: z.string(),
+  token_type: z.literal('bearer'),
+  expires_in: z.number().int(),
+});
+
+/** A bearer token and how many seconds it lives. */
+export type Token = z.infer<typeof tokenSchema>;
+
+export const tokenMeta = {
+  auth: 'public',
+  openapi: {
+    method: 'POST',
+    path: '/auth/token',
+    summary: 'Exchange a username and password for an access token',
+    tags: ['auth'],
+    protect: false,
+  },
+} satisfies MojiMeta;

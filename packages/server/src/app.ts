@@ -1,0 +1,121 @@
+import { readFileSync } from 'node:fs';
+
+import cors from '@fastify/cors';
+import type { Redis } from 'ioredis';
+import { fastify, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+
+import { ensureAdminAccount } from './admin-account.js';
+import { TokenIssuer } from './auth/tokens.js';
+import { UserCache } from './auth/user-cache.js';
+import type { Config } from './config.js';
+import { openDatabase, type Database } from './db/database.js';
+import { sealInputSchemasAgainstCoercion } from './http/coercion-guard.js';
+import { registerErrorHandlers } from './http/error-handlers.js';
+import { resolveRequestId } from './http/request-id.js';
+import { registerRestApi } from './http/rest-api.js';
+import { registerTrpcApi } from './http/trpc-api.js';
+import { createLogger } from './observability/logger.js';
+import { createModelRegistry } from './providers/create-model-registry.js';
+import { RateLimits } from './rate-limit/rate-limits.js';
+import { connectRedis } from './rate-limit/redis-connection.js';
+import { createServices } from './services/create-services.js';
+
+const { version } = JSON.parse(
+  readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+) as { version: string };
+
+/** A built server: the Fastify app and the parts it owns. */
+export interface MojiServer {
+  app: FastifyInstance;
+  database: Database;
+  redis: Redis | undefined;
+  log: Logger;
+  users: UserCache;
+}
+
+async function prepareDatabase(database: Database, config: Config, users: UserCache, log: Logger) {
+  const attempt = async () => {
+    await database.ensureReady();
+    if (config.admin) await ensureAdminAccount(database, users, config.admin);
+  };
+  if (database.kind === 'pglite') return attempt();
+
+  // PostgreSQL may be down at start-up: serve 503 meanwhile and keep trying.
+  for (let delay = 1000; ; delay = Math.min(delay * 2, 10_000)) {
+    try {
+      return await attempt();
+    } catch (error) {
+      log.warn({ err: error }, 'database not ready; retrying');
+      await new Promise((resolve) => setTimeout(resolve, delay).unref());
+    }
+  }
+}
+
+/** Builds the server from its configuration; call `app.listen` to serve. */
+export async function buildServer(config: Config, log = createLogger(config.logLevel)): Promise<MojiServer> {
+  sealInputSchemasAgainstCoercion();
+  const models = createModelRegistry(config);
+  const database = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, log });
+  const redis = config.redisUrl ? connectRedis(config.redisUrl, log) : undefined;
+  const users = new UserCache();
+  const tokens = new TokenIssuer(config.jwtSecret, config.jwtExpiresIn);
+  const limits = new RateLimits(config, redis);
+  const services = createServices({ config, database, tokens, limits, users, models, redis, log, version });
+
+  const ready = prepareDatabase(database, config, users, log);
+  if (database.kind === 'pglite') await ready;
+  else void ready;
+
+  const app: FastifyInstance = fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    disableRequestLogging: true,
+    requestIdLogLabel: 'requestId',
+    genReqId: (request) => resolveRequestId(request.headers['x-request-id']),
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+
+  const defaultJsonParser = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  // JSON in any letter case and with any charset; an empty body is no body.
+  app.addContentTypeParser(/^application\/json(\s*;.*)?$/i, { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') return done(null, undefined);
+    defaultJsonParser(request, body as string, done);
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    void reply.header('X-Request-ID', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        status: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime * 100) / 100,
+        route: request.restRoute?.procedure.path ?? request.routeOptions.url,
+        userId: request.mojiContext?.auth.caller?.id,
+      },
+      'request completed',
+    );
+  });
+  app.addHook('onClose', async () => {
+    await database.close();
+    redis?.disconnect();
+  });
+
+  if (config.corsOrigins.length > 0) {
+    await app.register(cors, {
+      origin: config.corsOrigins,
+      exposedHeaders: ['X-Request-ID', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'Retry-After'],
+    });
+  }
+
+  registerErrorHandlers(app);
+  const contextDeps = { services, database, tokens, users, limits, rateLimitPerHour: config.rateLimitPerHour };
+  await registerRestApi(app, contextDeps);
+  await registerTrpcApi(app, contextDeps);
+
+  return { app, database, redis, log, users };
+}

@@ -1,0 +1,53 @@
+import { jwtVerify, SignJWT } from 'jose';
+
+import { MojiError } from '@moji/contracts';
+
+/** The answer to every authentication failure: 401 with `WWW-Authenticate: Bearer`. */
+export function authFailed(message: string): MojiError {
+  return new MojiError('AUTH_FAILED', message, { headers: { 'WWW-Authenticate': 'Bearer' } });
+}
+
+/** Signs and checks HS256 access tokens whose subject is a user id. */
+export class TokenIssuer {
+  private readonly key: Uint8Array;
+
+  constructor(
+    secret: string,
+    readonly expiresIn: number,
+  ) {
+    this.key = new TextEncoder().encode(secret);
+  }
+
+  /** Issues a token for a user id. */
+  sign(userId: string): Promise<string> {
+    return new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(userId)
+      .setIssuedAt()
+      .setExpirationTime(`${this.expiresIn}s`)
+      .sign(this.key);
+  }
+
+  /** Returns the user id a token was issued for; throws AUTH_FAILED when it is not valid. */
+  async verify(token: string): Promise<string> {
+    try {
+      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'] });
+      if (typeof payload.sub !== 'string' || payload.sub === '') throw new Error('no subject');
+
+      return payload.sub;
+    } catch {
+      throw authFailed('Invalid or expired token');
+    }
+  }
+}
+
+const bearerPattern = /^bearer +([^\s]+)$/i;
+
+/** Takes the token out of an `Authorization: Bearer <token>` header. */
+export function readBearerToken(header: string | undefined): string {
+  if (header === undefined || header === '') throw authFailed('Missing bearer token');
+  const match = bearerPattern.exec(header.trim() === header ? header : '');
+  if (!match?.[1]) throw authFailed('Authorization must be "Bearer <token>"');
+
+  return match[1];
+}

@@ -1,0 +1,183 @@
+import {
+  appRouter,
+  createCallerFactory,
+  MojiError,
+  toMojiError,
+  validationError,
+  type Context,
+} from '@moji/contracts';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { fastifyTRPCOpenApiPlugin, type CreateOpenApiFastifyPluginOptions } from 'trpc-to-openapi';
+
+import { procedureTable } from './procedure-table.js';
+import { createRequestContext, type ContextDeps } from './request-context.js';
+import { matchRoute, type RestRoute } from './rest-routes.js';
+import { sendError } from './send-error.js';
+import { sendEventStream } from './send-event-stream.js';
+
+/** The prefix of every REST route. */
+export const REST_PREFIX = '/api/v1';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    restRoute?: RestRoute;
+    restParams?: Record<string, string>;
+    mojiContext?: Context;
+  }
+}
+
+const createCaller = createCallerFactory(appRouter);
+
+function pathBelowPrefix(url: string): string {
+  const path = url.split('?', 1)[0] ?? '';
+
+  return path.slice(REST_PREFIX.length) || '/';
+}
+
+/** Answers 404 or 405 for a path under the prefix that no route serves with this method. */
+export function rejectUnroutable(request: FastifyRequest, reply: FastifyReply): FastifyReply | undefined {
+  const match = matchRoute(request.method, pathBelowPrefix(request.url));
+  if (match.kind === 'not-found') {
+    return sendError(reply, new MojiError('NOT_FOUND', `No route for ${request.method} ${request.url.split('?', 1)[0]}`));
+  }
+  if (match.kind === 'method-not-allowed') {
+    return sendError(
+      reply,
+      new MojiError('METHOD_NOT_ALLOWED', `Method ${request.method} is not allowed here`, {
+        details: { allow: match.allow },
+        headers: { Allow: match.allow.join(', ') },
+      }),
+    );
+  }
+  request.restRoute = match.route;
+  request.restParams = match.params;
+
+  return undefined;
+}
+
+function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+// The contract converts one query value, `limit`; everything else is taken as sent.
+function convertQuery(query: Record<string, unknown>): Record<string, unknown> {
+  const converted = { ...query };
+  const limit = converted['limit'];
+  if (typeof limit === 'string' && /^\d{1,9}$/.test(limit)) converted['limit'] = Number(limit);
+
+  return converted;
+}
+
+function readInput(route: RestRoute, request: FastifyRequest): unknown {
+  const body: unknown = request.body;
+  if (body !== undefined && !isJsonObject(body)) {
+    throw validationError([{ path: [], message: 'The body must be a JSON object' }]);
+  }
+  if (route.method === 'GET' || route.method === 'DELETE') {
+    return { ...convertQuery(request.query as Record<string, unknown>), ...request.restParams };
+  }
+  if (body === undefined && Object.keys(request.restParams ?? {}).length === 0) return undefined;
+
+  return { ...body, ...request.restParams };
+}
+
+async function prepareRestCall(deps: ContextDeps, request: FastifyRequest, reply: FastifyReply) {
+  const route = request.restRoute;
+  if (!route) return;
+  const procedure = route.procedure;
+  const context = await createRequestContext(deps, {
+    request,
+    reply,
+    transport: 'rest',
+    accesses: [procedure.meta.auth],
+    needsDatabase: procedure.path !== 'health.get',
+  });
+  request.mojiContext = context;
+  if (procedure.meta.auth !== 'public' && context.auth.error) throw context.auth.error;
+
+  const raw = readInput(route, request);
+  let input: unknown = raw;
+  if (procedure.input) {
+    const parsed = procedure.input.safeParse(raw);
+    if (!parsed.success) throw validationError(parsed.error.issues);
+    input = parsed.data;
+  }
+
+  if (procedure.path === 'chat.createCompletion' && isJsonObject(input) && input['stream'] === true) {
+    return sendEventStream(reply, createCaller(context).chat.streamCompletion(input as never));
+  }
+  // Hand the adapter the checked input: it reads `body` for POST and `query` otherwise.
+  if (route.method === 'GET' || route.method === 'DELETE') {
+    const { ...query } = (input ?? {}) as Record<string, unknown>;
+    for (const key of Object.keys(request.restParams ?? {})) delete query[key];
+    request.query = query;
+  } else {
+    request.body = input;
+  }
+  // trpc-to-openapi only reads bodies whose type starts with `application/json`, letter case
+  // and all; Fastify has already parsed the body, so the header can be made plain.
+  request.headers['content-type'] = 'application/json';
+
+  return undefined;
+}
+
+/** Serves the REST routes under `/api/v1` through trpc-to-openapi, with the contract's errors. */
+export async function registerRestApi(app: FastifyInstance, deps: ContextDeps): Promise<void> {
+  await app.register(async (scope) => {
+    scope.addHook('onRequest', async (request, reply) => {
+      if (request.method === 'HEAD') request.raw.method = 'GET';
+      const rejected = rejectUnroutable(request, reply);
+      if (rejected) return rejected;
+    });
+
+    scope.addHook('preHandler', async (request, reply) => {
+      try {
+        const answered = await prepareRestCall(deps, request, reply);
+        if (answered) return answered;
+      } catch (error) {
+        const mojiError = toMojiError(error);
+        if (mojiError.status >= 500) request.log.error({ err: error }, 'request failed');
+
+        return sendError(reply, mojiError);
+      }
+    });
+
+    scope.addHook('onSend', async (request, reply, payload) => {
+      const error = request.mojiContext?.response.error;
+      if (error) return JSON.stringify(error.toEnvelope());
+      if (reply.statusCode === 204) {
+        reply.removeHeader('content-type');
+
+        return '';
+      }
+
+      return payload;
+    });
+
+    const options: CreateOpenApiFastifyPluginOptions<typeof appRouter> = {
+      basePath: REST_PREFIX,
+      router: appRouter,
+      createContext: ({ req }: { req: FastifyRequest }) => req.mojiContext as Context,
+      responseMeta: ({ ctx, paths, errors }) => {
+        const context = ctx as Context | undefined;
+        if (errors.length > 0) {
+          const error = toMojiError(errors[0]);
+          if (context) context.response.error = error;
+
+          return { status: error.status, headers: { ...context?.response.headers, ...error.headers } };
+        }
+        const meta = procedureTable.get(paths?.[0] ?? '')?.meta;
+
+        return {
+          status: context?.response.status ?? meta?.successStatus ?? 200,
+          headers: context?.response.headers ?? {},
+        };
+      },
+      onError: ({ error, req }) => {
+        const mojiError = toMojiError(error);
+        if (mojiError.status >= 500) (req as FastifyRequest).log.error({ err: error }, 'request failed');
+      },
+    };
+    await scope.register(fastifyTRPCOpenApiPlugin, options);
+  });
+}

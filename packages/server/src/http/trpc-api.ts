@@ -1,0 +1,35 @@
+import { appRouter, toMojiError, type Context } from '@moji/contracts';
+import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
+import type { FastifyInstance } from 'fastify';
+
+import { accessOf } from './procedure-table.js';
+import { createRequestContext, type ContextDeps } from './request-context.js';
+
+/** The prefix of the native tRPC endpoint. */
+export const TRPC_PREFIX = '/trpc';
+
+/** Serves the routers natively under `/trpc`, for typed TypeScript clients. */
+export async function registerTrpcApi(app: FastifyInstance, deps: ContextDeps): Promise<void> {
+  const trpcOptions: FastifyTRPCPluginOptions<typeof appRouter>['trpcOptions'] = {
+    router: appRouter,
+    createContext: ({ req, res, info }) =>
+      createRequestContext(deps, {
+        request: req,
+        reply: res,
+        transport: 'trpc',
+        accesses: info.calls.map((call) => accessOf(call.path)),
+        needsDatabase: info.calls.some((call) => call.path !== 'health.get'),
+      }),
+    responseMeta: ({ ctx, errors }) => {
+      const headers: Record<string, string> = { ...(ctx as Context | undefined)?.response.headers };
+      for (const error of errors) Object.assign(headers, toMojiError(error).headers);
+
+      return { headers };
+    },
+    onError: ({ error, req }) => {
+      if (toMojiError(error).status >= 500) req.log.error({ err: error }, 'request failed');
+    },
+  };
+
+  await app.register(fastifyTRPCPlugin, { prefix: TRPC_PREFIX, trpcOptions });
+}

@@ -1,0 +1,2 @@
+export { buildServer, type MojiServer } from './app.js';
+export { loadConfig, ConfigError, type Config } from './config.js';

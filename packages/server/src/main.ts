@@ -1,0 +1,44 @@
+import { buildServer } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`moji: ${error.message}\n`);
+    process.exit(1);
+  }
+
+  const server = await buildServer(config);
+  const { app, log } = server;
+  await app.listen({ port: config.port, host: config.host });
+  log.info({ database: server.database.kind, redis: server.redis ? 'redis' : 'in-process' }, 'moji ready');
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal, graceMs: config.shutdownGraceMs }, 'stopping');
+    const force = setTimeout(() => {
+      log.warn('grace period over; closing remaining connections');
+      app.server.closeAllConnections();
+    }, config.shutdownGraceMs);
+    force.unref();
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error({ err: error }, 'stop failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`moji: could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,28 @@
+import type { Caller, Completion, CompletionRequest, RequestInfo } from '@moji/contracts';
+
+import type { ServiceDeps } from '../deps.js';
+import { prepareCompletion } from './prepare-completion.js';
+import { recordUsage, storeTurn } from './record-turn.js';
+
+/** Answers a chat completion and, with a session, stores the turn. */
+export async function createCompletion(
+  deps: ServiceDeps,
+  caller: Caller,
+  input: CompletionRequest,
+  request: RequestInfo,
+): Promise<Completion> {
+  const prepared = await prepareCompletion(deps, caller, input);
+  const completion = await prepared.route.provider.complete(prepared.upstream, request.signal);
+  await recordUsage(deps, caller, prepared.modelName, completion.usage);
+
+  if (prepared.session) {
+    const message = completion.choices[0]?.message;
+    await storeTurn(deps, prepared.session.id, prepared.modelName, prepared.newMessages, {
+      content: message?.content ?? null,
+      reasoning_content: message?.reasoning_content,
+      tool_calls: message?.tool_calls,
+    });
+  }
+
+  return { ...completion, model: prepared.modelName };
+}

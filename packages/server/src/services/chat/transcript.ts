@@ -1,0 +1,110 @@
+import type { Kysely, Transaction } from 'kysely';
+import { v7 as uuidv7 } from 'uuid';
+
+import type { DB, MessageRow } from '../../db/schema.js';
+
+/** A message to store in a session. */
+export interface TurnMessage {
+  role: string;
+  content?: unknown;
+  name?: string | null | undefined;
+  tool_calls?: unknown[] | null | undefined;
+  tool_call_id?: string | null | undefined;
+  reasoning_content?: string | null | undefined;
+  incomplete?: boolean;
+  model?: string | null;
+}
+
+const TITLE_LENGTH = 200;
+
+/** The plain text of a message's content: a string, or its text parts joined. */
+export function contentText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+
+  return content
+    .map((part: { type?: unknown; text?: unknown }) =>
+      part.type === 'text' && typeof part.text === 'string' ? part.text : '',
+    )
+    .filter(Boolean)
+    .join('\n');
+}
+
+function toJson(value: unknown): string | null {
+  return value === undefined || value === null ? null : JSON.stringify(value);
+}
+
+/**
+ * Appends messages to a session inside the caller's transaction, in order, and updates its
+ * count, last activity and, from its first user message, its title.
+ */
+export async function appendTurn(
+  trx: Transaction<DB>,
+  sessionId: string,
+  messages: TurnMessage[],
+): Promise<void> {
+  if (messages.length === 0) return;
+  // The row lock orders concurrent turns of one session.
+  const session = await trx
+    .selectFrom('chat_sessions')
+    .select(['message_count', 'title'])
+    .where('id', '=', sessionId)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
+  const now = new Date();
+
+  await trx
+    .insertInto('chat_messages')
+    .values(
+      messages.map((message, index) => ({
+        id: uuidv7(),
+        session_id: sessionId,
+        position: session.message_count + index,
+        role: message.role,
+        content: toJson(message.content),
+        name: message.name ?? null,
+        tool_calls: toJson(message.tool_calls),
+        tool_call_id: message.tool_call_id ?? null,
+        reasoning_content: message.reasoning_content ?? null,
+        incomplete: message.incomplete ?? false,
+        model: message.model ?? null,
+        created_at: now,
+      })),
+    )
+    .execute();
+
+  const firstUser = messages.find((message) => message.role === 'user');
+  const title = session.title ?? (firstUser ? contentText(firstUser.content).slice(0, TITLE_LENGTH) : null);
+  await trx
+    .updateTable('chat_sessions')
+    .set({ message_count: session.message_count + messages.length, updated_at: now, title })
+    .where('id', '=', sessionId)
+    .execute();
+}
+
+/** A session's stored messages, oldest first. */
+export function loadTranscript(db: Kysely<DB>, sessionId: string): Promise<MessageRow[]> {
+  return db
+    .selectFrom('chat_messages')
+    .selectAll()
+    .where('session_id', '=', sessionId)
+    .orderBy('position', 'asc')
+    .execute();
+}
+
+/**
+ * A stored message as it is sent upstream again. DeepSeek's reasoning goes back only on
+ * assistant turns with tool calls, where its thinking mode requires it.
+ */
+export function toUpstreamMessage(row: MessageRow): Record<string, unknown> {
+  const message: Record<string, unknown> = { role: row.role, content: row.content ?? null };
+  if (row.name !== null) message['name'] = row.name;
+  if (row.tool_call_id !== null) message['tool_call_id'] = row.tool_call_id;
+  const toolCalls = row.tool_calls as unknown[] | null;
+  if (toolCalls && toolCalls.length > 0) {
+    message['tool_calls'] = toolCalls;
+    if (row.reasoning_content !== null) message['reasoning_content'] = row.reasoning_content;
+  }
+
+  return message;
+}
