@@ -106,10 +106,11 @@ export async function listMessages(
 /** Deletes a session and its messages. */
 export async function deleteSession(deps: ServiceDeps, caller: Caller, input: SessionIdInput): Promise<void> {
   const session = await findOwnSession(deps.database.db, caller.id, input.session_id);
-  const result = await deps.database.db
+  const deleted = await deps.database.db
     .deleteFrom('chat_sessions')
     .where('id', '=', session.id)
     .where('user_id', '=', caller.id)
+    .returning('id')
     .executeTakeFirst();
-  if (result.numDeletedRows === 0n) throw new MojiError('NOT_FOUND', 'Session not found');
+  if (!deleted) throw new MojiError('NOT_FOUND', 'Session not found');
 }
