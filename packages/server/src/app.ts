@@ -67,8 +67,9 @@ export async function buildServer(config: Config, log = createLogger(config.logL
   if (database.kind === 'pglite') await ready;
   else void ready;
 
+  const baseLogger: FastifyBaseLogger = log;
   const app: FastifyInstance = fastify({
-    loggerInstance: log as FastifyBaseLogger,
+    loggerInstance: baseLogger,
     disableRequestLogging: true,
     requestIdLogLabel: 'requestId',
     genReqId: (request) => resolveRequestId(request.headers['x-request-id']),
@@ -83,7 +84,7 @@ export async function buildServer(config: Config, log = createLogger(config.logL
   // JSON in any letter case and with any charset; an empty body is no body.
   app.addContentTypeParser(/^application\/json(\s*;.*)?$/i, { parseAs: 'string' }, (request, body, done) => {
     if (body === '') return done(null, undefined);
-    defaultJsonParser(request, body as string, done);
+    void defaultJsonParser(request, body as string, done);
   });
 
   app.addHook('onRequest', async (request, reply) => {

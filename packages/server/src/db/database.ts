@@ -69,7 +69,7 @@ export function openDatabase(options: {
     for (const result of results ?? []) {
       if (result.status === 'Success') log.info({ migration: result.migrationName }, 'migrated');
     }
-    if (error) throw error;
+    if (error) throw error instanceof Error ? error : new Error('migration failed', { cause: error });
   }
 
   return {

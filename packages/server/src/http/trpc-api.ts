@@ -1,4 +1,4 @@
-import { appRouter, toMojiError, type Context } from '@moji/contracts';
+import { appRouter, toMojiError } from '@moji/contracts';
 import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
 import type { FastifyInstance } from 'fastify';
 
@@ -21,7 +21,7 @@ export async function registerTrpcApi(app: FastifyInstance, deps: ContextDeps): 
         needsDatabase: info.calls.some((call) => call.path !== 'health.get'),
       }),
     responseMeta: ({ ctx, errors }) => {
-      const headers: Record<string, string> = { ...(ctx as Context | undefined)?.response.headers };
+      const headers: Record<string, string> = { ...(ctx)?.response.headers };
       for (const error of errors) Object.assign(headers, toMojiError(error).headers);
 
       return { headers };
