@@ -1,5 +1,10 @@
 import { z } from 'zod';
 
+import { adminUserSchema, userIdInputSchema } from './admin/admin-user.js';
+import { deleteUserMeta } from './admin/delete-user.js';
+import { getUsageMeta, usageInputSchema, usageListSchema } from './admin/get-usage.js';
+import { adminUserListSchema, listUsersInputSchema, listUsersMeta } from './admin/list-users.js';
+import { updateUserInputSchema, updateUserMeta } from './admin/update-user.js';
 import { meMeta } from './auth/me.js';
 import { registerInputSchema, registerMeta } from './auth/register.js';
 import { tokenInputSchema, tokenMeta, tokenSchema } from './auth/token.js';
@@ -24,7 +29,7 @@ import {
   sessionListSchema,
   sessionSchema,
 } from './sessions/session.js';
-import { protectedProcedure, publicProcedure, router } from './trpc.js';
+import { adminProcedure, protectedProcedure, publicProcedure, router } from './trpc.js';
 
 const healthRouter = router({
   get: publicProcedure
@@ -100,6 +105,29 @@ const sessionsRouter = router({
     .mutation(({ ctx, input }) => ctx.services.sessions.delete(ctx.caller, input)),
 });
 
+const adminRouter = router({
+  listUsers: adminProcedure
+    .meta(listUsersMeta)
+    .input(listUsersInputSchema)
+    .output(adminUserListSchema)
+    .query(({ ctx, input }) => ctx.services.admin.listUsers(input)),
+  updateUser: adminProcedure
+    .meta(updateUserMeta)
+    .input(updateUserInputSchema)
+    .output(adminUserSchema)
+    .mutation(({ ctx, input }) => ctx.services.admin.updateUser(ctx.caller, input)),
+  deleteUser: adminProcedure
+    .meta(deleteUserMeta)
+    .input(userIdInputSchema)
+    .output(z.void())
+    .mutation(({ ctx, input }) => ctx.services.admin.deleteUser(ctx.caller, input)),
+  getUsage: adminProcedure
+    .meta(getUsageMeta)
+    .input(usageInputSchema)
+    .output(usageListSchema)
+    .query(({ ctx, input }) => ctx.services.admin.getUsage(input)),
+});
+
 /** Every procedure of the API; REST routes and `/trpc` are both served from it. */
 export const appRouter = router({
   health: healthRouter,
@@ -107,6 +135,7 @@ export const appRouter = router({
   models: modelsRouter,
   chat: chatRouter,
   sessions: sessionsRouter,
+  admin: adminRouter,
 });
 
 /** The type of the API, for typed clients. */

@@ -12,3 +12,8 @@ export * from './chat/create-completion.js';
 export * from './health/get-health.js';
 export * from './models/list-models.js';
 export * from './sessions/session.js';
+export * from './admin/admin-user.js';
+export * from './admin/list-users.js';
+export * from './admin/update-user.js';
+export * from './admin/delete-user.js';
+export * from './admin/get-usage.js';

@@ -1,4 +1,8 @@
 import type { List } from './common.js';
+import type { AdminUser, UserIdInput } from './admin/admin-user.js';
+import type { UsageInput, UserUsage } from './admin/get-usage.js';
+import type { ListUsersInput } from './admin/list-users.js';
+import type { UpdateUserInput } from './admin/update-user.js';
 import type { Role, User } from './auth/user.js';
 import type { RegisterInput } from './auth/register.js';
 import type { Token, TokenInput } from './auth/token.js';
@@ -62,5 +66,13 @@ export interface Services {
     list(caller: Caller, input: ListSessionsInput): Promise<List<Session>>;
     listMessages(caller: Caller, input: ListMessagesInput): Promise<List<StoredMessage>>;
     delete(caller: Caller, input: SessionIdInput): Promise<void>;
+  };
+  admin: {
+    listUsers(input: ListUsersInput): Promise<List<AdminUser>>;
+    /** Changes another user; 409 for the caller's own role or flag, or the last admin. */
+    updateUser(caller: Caller, input: UpdateUserInput): Promise<AdminUser>;
+    /** Deletes another user and their sessions; their usage rows stay. */
+    deleteUser(caller: Caller, input: UserIdInput): Promise<void>;
+    getUsage(input: UsageInput): Promise<List<UserUsage>>;
   };
 }

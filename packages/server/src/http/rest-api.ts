@@ -94,6 +94,10 @@ async function prepareRestCall(deps: ContextDeps, request: FastifyRequest, reply
   });
   request.mojiContext = context;
   if (procedure.meta.auth !== 'public' && context.auth.error) throw context.auth.error;
+  // A role that may not call the route learns nothing about its input: 403 comes before 400.
+  if (procedure.meta.auth === 'admin' && context.auth.caller?.role !== 'admin') {
+    throw new MojiError('AUTH_FORBIDDEN', 'This route is for admins only');
+  }
 
   const raw = readInput(route, request);
   let input: unknown = raw;

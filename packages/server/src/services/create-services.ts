@@ -1,5 +1,9 @@
 import type { Services } from '@moji/contracts';
 
+import { deleteUser } from './admin/delete-user.js';
+import { getUsage } from './admin/get-usage.js';
+import { listUsers } from './admin/list-users.js';
+import { updateUser } from './admin/update-user.js';
 import { getUser } from './auth/get-user.js';
 import { issueToken } from './auth/issue-token.js';
 import { register } from './auth/register.js';
@@ -29,6 +33,12 @@ export function createServices(deps: ServiceDeps): Services {
       list: (caller, input) => listSessions(deps, caller, input),
       listMessages: (caller, input) => listMessages(deps, caller, input),
       delete: (caller, input) => deleteSession(deps, caller, input),
+    },
+    admin: {
+      listUsers: (input) => listUsers(deps, input),
+      updateUser: (caller, input) => updateUser(deps, caller, input),
+      deleteUser: (caller, input) => deleteUser(deps, caller, input),
+      getUsage: (input) => getUsage(deps, input),
     },
   };
 }

@@ -1,0 +1,12 @@
+import type { MojiMeta } from '../meta.js';
+
+export const deleteUserMeta = {
+  auth: 'admin',
+  successStatus: 204,
+  openapi: {
+    method: 'DELETE',
+    path: '/admin/users/{id}',
+    summary: 'Delete a user and their sessions; their usage is kept (admins only)',
+    tags: ['admin'],
+  },
+} satisfies MojiMeta;

@@ -1,0 +1,32 @@
+import { MojiError, type AdminUser, type List, type ListUsersInput } from '@moji/contracts';
+import { sql } from 'kysely';
+
+import { parseUuid } from '../../db/parse-uuid.js';
+import type { ServiceDeps } from '../deps.js';
+import { toAdminUser } from './to-admin-user.js';
+import { toPage } from './to-page.js';
+
+const DEFAULT_PAGE = 50;
+
+/** Every user, oldest account first, paged by user id. */
+export async function listUsers(deps: ServiceDeps, input: ListUsersInput): Promise<List<AdminUser>> {
+  const limit = input?.limit ?? DEFAULT_PAGE;
+  const db = deps.database.db;
+  let query = db.selectFrom('users').selectAll();
+
+  if (input?.after !== undefined) {
+    const afterId = parseUuid(input.after);
+    const cursor = afterId
+      ? await db.selectFrom('users').select(['id', 'created_at']).where('id', '=', afterId).executeTakeFirst()
+      : undefined;
+    if (!cursor) {
+      throw new MojiError('NOT_FOUND', 'No user with the id given in "after"', {
+        details: { param: 'after' },
+      });
+    }
+    query = query.where(sql<boolean>`(created_at, id) > (${cursor.created_at}, ${cursor.id})`);
+  }
+  const rows = await query.orderBy('created_at', 'asc').orderBy('id', 'asc').limit(limit + 1).execute();
+
+  return toPage(rows.map(toAdminUser), limit);
+}
