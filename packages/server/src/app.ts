@@ -19,6 +19,7 @@ import { createLogger } from './observability/logger.js';
 import { createModelRegistry } from './providers/create-model-registry.js';
 import { RateLimits } from './rate-limit/rate-limits.js';
 import { connectRedis } from './rate-limit/redis-connection.js';
+import { UsageRecorder } from './services/chat/usage-recorder.js';
 import { createServices } from './services/create-services.js';
 
 const { version } = JSON.parse(
@@ -61,7 +62,8 @@ export async function buildServer(config: Config, log = createLogger(config.logL
   const users = new UserCache();
   const tokens = new TokenIssuer(config.jwtSecret, config.jwtExpiresIn);
   const limits = new RateLimits(config, redis);
-  const services = createServices({ config, database, tokens, limits, users, models, redis, log, version });
+  const usage = new UsageRecorder(database, log);
+  const services = createServices({ config, database, tokens, limits, users, models, usage, redis, log, version });
 
   const ready = prepareDatabase(database, config, users, log);
   if (database.kind === 'pglite') await ready;
@@ -102,6 +104,8 @@ export async function buildServer(config: Config, log = createLogger(config.logL
     );
   });
   app.addHook('onClose', async () => {
+    await usage.flush().catch((error: unknown) => log.error({ err: error }, 'usage not written at stop'));
+    await models.close();
     await database.close();
     redis?.disconnect();
   });
@@ -114,7 +118,15 @@ export async function buildServer(config: Config, log = createLogger(config.logL
   }
 
   registerErrorHandlers(app);
-  const contextDeps = { services, database, tokens, users, limits, rateLimitPerHour: config.rateLimitPerHour };
+  const contextDeps = {
+    services,
+    database,
+    tokens,
+    users,
+    limits,
+    rateLimitPerHour: config.rateLimitPerHour,
+    streamKeepAliveMs: config.streamKeepAliveMs,
+  };
   await registerRestApi(app, contextDeps);
   await registerTrpcApi(app, contextDeps);
 

@@ -32,6 +32,7 @@ const envSchema = z.object({
   MOJI_MODELS: optionalText,
   DEFAULT_MODEL: z.string().min(1).default('deepseek-r1'),
   UPSTREAM_TIMEOUT_MS: positiveInt.default(120_000),
+  STREAM_KEEPALIVE_MS: positiveInt.default(15_000),
   ADMIN_USERNAME: optionalText,
   ADMIN_PASSWORD: optionalText,
   ADMIN_EMAIL: optionalText,
@@ -62,6 +63,8 @@ export interface Config {
   modelsJson: string | undefined;
   defaultModel: string;
   upstreamTimeoutMs: number;
+  /** Upstream silence after which a stream gets a `: keep-alive` comment. */
+  streamKeepAliveMs: number;
   admin: { username: string; password: string; email: string } | undefined;
   bodyLimitBytes: number;
   shutdownGraceMs: number;
@@ -133,6 +136,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     modelsJson: vars.MOJI_MODELS,
     defaultModel: vars.DEFAULT_MODEL,
     upstreamTimeoutMs: vars.UPSTREAM_TIMEOUT_MS,
+    streamKeepAliveMs: vars.STREAM_KEEPALIVE_MS,
     admin:
       adminSet === 3
         ? { username: vars.ADMIN_USERNAME!, password: vars.ADMIN_PASSWORD!, email: vars.ADMIN_EMAIL! }

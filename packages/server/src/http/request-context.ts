@@ -16,6 +16,8 @@ export interface ContextDeps {
   users: UserCache;
   limits: RateLimits;
   rateLimitPerHour: number;
+  /** Upstream silence after which a stream gets a keep-alive comment. */
+  streamKeepAliveMs: number;
 }
 
 function abortSignalOf(reply: FastifyReply): AbortSignal {

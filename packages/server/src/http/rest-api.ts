@@ -1,9 +1,9 @@
 import {
   appRouter,
-  createCallerFactory,
   MojiError,
   toMojiError,
   validationError,
+  type CompletionRequest,
   type Context,
 } from '@moji/contracts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -25,8 +25,6 @@ declare module 'fastify' {
     mojiContext?: Context;
   }
 }
-
-const createCaller = createCallerFactory(appRouter);
 
 function pathBelowPrefix(url: string): string {
   const path = url.split('?', 1)[0] ?? '';
@@ -108,7 +106,12 @@ async function prepareRestCall(deps: ContextDeps, request: FastifyRequest, reply
   }
 
   if (procedure.path === 'chat.createCompletion' && isJsonObject(input) && input['stream'] === true) {
-    return sendEventStream(reply, createCaller(context).chat.streamCompletion(input as never));
+    // The service resolves once the upstream has answered, so that errors until then are JSON.
+    const caller = context.auth.caller;
+    if (!caller) throw new MojiError('AUTH_FAILED', 'Missing bearer token');
+    const stream = context.services.chat.streamCompletion(caller, input as CompletionRequest, context.request);
+
+    return sendEventStream(reply, stream, deps.streamKeepAliveMs);
   }
   // Hand the adapter the checked input: it reads `body` for POST and `query` otherwise.
   if (route.method === 'GET' || route.method === 'DELETE') {

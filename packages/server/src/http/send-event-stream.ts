@@ -1,7 +1,11 @@
-import { Readable } from 'node:stream';
+import { once } from 'node:events';
+import type { OutgoingHttpHeaders } from 'node:http';
 
 import { toMojiError, type CompletionChunk } from '@moji/contracts';
 import type { FastifyReply } from 'fastify';
+
+const DONE = 'data: [DONE]\n\n';
+const KEEP_ALIVE = ': keep-alive\n\n';
 
 function event(data: unknown): string {
   return `data: ${JSON.stringify(data)}\n\n`;
@@ -10,32 +14,57 @@ function event(data: unknown): string {
 /**
  * Answers with a completion stream as OpenAI's server-sent events. `start` settles once the
  * model has begun answering: until then a failure is thrown to the caller, which answers
- * with an ordinary JSON error; after it, a failure is one error event and the end.
+ * with an ordinary JSON error; after it, the 200 goes out, each chunk is written as it
+ * comes, a `: keep-alive` comment fills every `keepAliveMs` of silence, and a failure is one
+ * error event and the end, without `[DONE]`. A client that hangs up ends the relay.
  */
 export async function sendEventStream(
   reply: FastifyReply,
   start: Promise<AsyncIterable<CompletionChunk>>,
+  keepAliveMs: number,
 ): Promise<FastifyReply> {
   const chunks = await start;
-  const log = reply.log;
+  const iterator = chunks[Symbol.asyncIterator]();
+  const res = reply.raw;
 
-  async function* events(): AsyncGenerator<string> {
-    try {
-      for await (const chunk of chunks) yield event(chunk);
-      yield 'data: [DONE]\n\n';
-    } catch (error) {
-      const mojiError = toMojiError(error);
-      if (mojiError.status >= 500) log.error({ err: error }, 'stream failed');
-      yield event(mojiError.toEnvelope());
+  // Written straight to the socket: every chunk is flushed as it comes, nothing buffers it.
+  reply.hijack();
+  res.writeHead(200, {
+    ...(reply.getHeaders() as OutgoingHttpHeaders),
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    'x-accel-buffering': 'no',
+  });
+  res.flushHeaders();
+
+  const isOpen = () => !res.destroyed && !res.writableEnded;
+  const write = async (text: string) => {
+    if (!isOpen()) return;
+    if (!res.write(text)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+  };
+  const keepAlive = setInterval(() => {
+    if (isOpen()) res.write(KEEP_ALIVE);
+  }, keepAliveMs);
+
+  try {
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) break;
+      if (!isOpen()) break;
+      await write(event(next.value));
+      keepAlive.refresh();
     }
+    if (isOpen()) await write(DONE);
+    else await iterator.return?.();
+  } catch (error) {
+    const mojiError = toMojiError(error);
+    const cancelled = mojiError.details['cancelled'] === true || !isOpen();
+    if (mojiError.status >= 500 && !cancelled) reply.log.error({ err: error }, 'stream failed');
+    await write(event(mojiError.toEnvelope()));
+  } finally {
+    clearInterval(keepAlive);
+    if (isOpen()) res.end();
   }
 
-  return reply
-    .code(200)
-    .headers({
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
-      'x-accel-buffering': 'no',
-    })
-    .send(Readable.from(events(), { objectMode: false }));
+  return reply;
 }

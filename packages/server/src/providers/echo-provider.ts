@@ -1,7 +1,7 @@
 import type { Completion, CompletionChunk } from '@moji/contracts';
 import { v7 as uuidv7 } from 'uuid';
 
-import type { ChatProvider, UpstreamRequest } from './provider.js';
+import type { ChatProvider, ProviderCall, UpstreamRequest } from './provider.js';
 
 function textOf(content: unknown): string {
   if (typeof content === 'string') return content;
@@ -23,7 +23,10 @@ function answer(request: UpstreamRequest) {
   const messages = request.messages as { role?: unknown; content?: unknown }[];
   const lastUser = [...messages].reverse().find((message) => message.role === 'user');
   const content = textOf(lastUser?.content);
-  const promptTokens = messages.reduce((sum, message) => sum + countTokens(textOf(message.content)), 0);
+  const promptTokens = messages.reduce(
+    (sum, message) => sum + countTokens(textOf(message.content)),
+    0,
+  );
   const completionTokens = countTokens(content);
 
   return {
@@ -54,18 +57,29 @@ export class EchoProvider implements ChatProvider {
       object: 'chat.completion',
       created,
       model: request.model,
-      choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop', logprobs: null }],
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content },
+          finish_reason: 'stop',
+          logprobs: null,
+        },
+      ],
       usage,
     });
   }
 
-  stream(request: UpstreamRequest, signal: AbortSignal): Promise<AsyncIterable<CompletionChunk>> {
+  stream(request: UpstreamRequest, call: ProviderCall): Promise<AsyncIterable<CompletionChunk>> {
+    const { signal } = call;
     const { id, created, content, usage } = answer(request);
     const base = { id, object: 'chat.completion.chunk' as const, created, model: request.model };
     const words = content.split(/(?<=\s)/).filter(Boolean);
 
     async function* chunks(): AsyncGenerator<CompletionChunk> {
-      yield { ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] };
+      yield {
+        ...base,
+        choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }],
+      };
       for (const word of words) {
         if (signal.aborted) return;
         yield { ...base, choices: [{ index: 0, delta: { content: word }, finish_reason: null }] };
@@ -76,5 +90,9 @@ export class EchoProvider implements ChatProvider {
     }
 
     return Promise.resolve(chunks());
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
   }
 }

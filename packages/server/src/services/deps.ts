@@ -7,6 +7,7 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import type { ModelRegistry } from '../providers/provider.js';
 import type { RateLimits } from '../rate-limit/rate-limits.js';
+import type { UsageRecorder } from './chat/usage-recorder.js';
 
 /** The parts every service is built from. */
 export interface ServiceDeps {
@@ -16,6 +17,7 @@ export interface ServiceDeps {
   limits: RateLimits;
   users: UserCache;
   models: ModelRegistry;
+  usage: UsageRecorder;
   redis: Redis | undefined;
   log: Logger;
   version: string;

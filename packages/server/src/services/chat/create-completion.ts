@@ -2,7 +2,7 @@ import type { Caller, Completion, CompletionRequest, RequestInfo } from '@moji/c
 
 import type { ServiceDeps } from '../deps.js';
 import { prepareCompletion } from './prepare-completion.js';
-import { recordUsage, storeTurn } from './record-turn.js';
+import { isEmptyReply, storeTurn, type Reply } from './record-turn.js';
 
 /** Answers a chat completion and, with a session, stores the turn. */
 export async function createCompletion(
@@ -12,16 +12,21 @@ export async function createCompletion(
   request: RequestInfo,
 ): Promise<Completion> {
   const prepared = await prepareCompletion(deps, caller, input);
-  const completion = await prepared.route.provider.complete(prepared.upstream, request.signal);
-  await recordUsage(deps, caller, prepared.modelName, completion.usage);
+  const completion = await prepared.route.provider.complete(prepared.upstream, {
+    signal: request.signal,
+    modelName: prepared.modelName,
+    passThrough: prepared.route.passThrough,
+  });
+  deps.usage.record(caller, prepared.modelName, completion.usage);
 
-  if (prepared.session) {
-    const message = completion.choices[0]?.message;
-    await storeTurn(deps, prepared.session.id, prepared.modelName, prepared.newMessages, {
-      content: message?.content ?? null,
-      reasoning_content: message?.reasoning_content,
-      tool_calls: message?.tool_calls,
-    });
+  const message = completion.choices[0]?.message;
+  const reply: Reply = {
+    content: message?.content ?? null,
+    reasoning_content: message?.reasoning_content,
+    tool_calls: message?.tool_calls,
+  };
+  if (prepared.session && !isEmptyReply(reply)) {
+    await storeTurn(deps, prepared.session.id, prepared.modelName, prepared.newMessages, reply);
   }
 
   return { ...completion, model: prepared.modelName };

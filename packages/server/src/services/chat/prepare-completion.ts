@@ -44,7 +44,10 @@ function checkFields(input: CompletionRequest, extraFields: ReadonlySet<string>)
     throw invalid(input.audio ? 'audio' : 'modalities', 'Audio output is not supported');
   }
   if (input.max_tokens != null && input.max_completion_tokens != null) {
-    throw invalid('max_completion_tokens', 'Send either max_tokens or max_completion_tokens, not both');
+    throw invalid(
+      'max_completion_tokens',
+      'Send either max_tokens or max_completion_tokens, not both',
+    );
   }
   if (input.stream_options != null && input.stream !== true) {
     throw invalid('stream_options', 'stream_options is only allowed with "stream": true');
@@ -65,6 +68,20 @@ function checkImages(input: CompletionRequest, route: ModelRoute): void {
       ]);
     }
   });
+}
+
+type RequestMessage = CompletionRequest['messages'][number];
+
+/**
+ * A message of the request as it goes upstream: DeepSeek refuses its own reasoning in the
+ * history, except on assistant turns with tool calls, where its thinking mode requires it.
+ */
+function toUpstreamRequestMessage(message: RequestMessage): RequestMessage {
+  if (message.role !== 'assistant' || message.reasoning_content == null) return message;
+  if (message.tool_calls && message.tool_calls.length > 0) return message;
+  const { reasoning_content: _reasoning, ...rest } = message;
+
+  return rest;
 }
 
 function forwardedFields(input: CompletionRequest): Record<string, unknown> {
@@ -88,13 +105,17 @@ export async function prepareCompletion(
   const route = deps.models.resolve(modelName);
   checkFields(input, route?.provider.extraFields ?? new Set());
   if (!route) {
-    throw new MojiError('NOT_FOUND', `Model "${modelName}" not found`, { details: { param: 'model' } });
+    throw new MojiError('NOT_FOUND', `Model "${modelName}" not found`, {
+      details: { param: 'model' },
+    });
   }
   checkImages(input, route);
 
   const db = deps.database.db;
   const session =
-    input.session_id === undefined ? undefined : await findOwnSession(db, caller.id, input.session_id);
+    input.session_id === undefined
+      ? undefined
+      : await findOwnSession(db, caller.id, input.session_id);
   const history = session ? await loadTranscript(db, session.id) : [];
 
   if (input.messages.length === 0) {
@@ -117,7 +138,10 @@ export async function prepareCompletion(
     upstream: {
       ...forwardedFields(input),
       model: route.upstreamId,
-      messages: [...history.map(toUpstreamMessage), ...input.messages],
+      messages: [
+        ...history.map(toUpstreamMessage),
+        ...input.messages.map(toUpstreamRequestMessage),
+      ],
     },
   };
 }

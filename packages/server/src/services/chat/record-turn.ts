@@ -1,5 +1,4 @@
-import { MojiError, type Caller, type CompletionRequest, type Usage } from '@moji/contracts';
-import { v7 as uuidv7 } from 'uuid';
+import { MojiError, type CompletionRequest } from '@moji/contracts';
 
 import type { ServiceDeps } from '../deps.js';
 import { appendTurn, type TurnMessage } from './transcript.js';
@@ -12,7 +11,15 @@ export interface Reply {
   incomplete?: boolean;
 }
 
-/** Stores the request's messages and the reply in one transaction. */
+/** Whether the model sent nothing at all: such a turn is not stored. */
+export function isEmptyReply(reply: Reply): boolean {
+  return !reply.content && !reply.reasoning_content && (reply.tool_calls?.length ?? 0) === 0;
+}
+
+/**
+ * Stores the request's messages and the reply in one transaction. Throws NOT_FOUND when the
+ * session was deleted meanwhile; nothing is then stored.
+ */
 export async function storeTurn(
   deps: ServiceDeps,
   sessionId: string,
@@ -31,36 +38,8 @@ export async function storeTurn(
       model: modelName,
     },
   ];
-  const stored = await deps.database.db.transaction().execute(async (trx) => {
-    const exists = await trx
-      .selectFrom('chat_sessions')
-      .select('id')
-      .where('id', '=', sessionId)
-      .executeTakeFirst();
-    if (!exists) return false;
-    await appendTurn(trx, sessionId, turn);
-
-    return true;
-  });
+  const stored = await deps.database.db
+    .transaction()
+    .execute((trx) => appendTurn(trx, sessionId, turn));
   if (!stored) throw new MojiError('NOT_FOUND', 'Session not found');
-}
-
-/** Records the tokens a call spent, under the user's current name. */
-export async function recordUsage(
-  deps: ServiceDeps,
-  caller: Caller,
-  modelName: string,
-  usage: Usage | undefined | null,
-): Promise<void> {
-  await deps.database.db
-    .insertInto('usage_records')
-    .values({
-      id: uuidv7(),
-      user_id: caller.id,
-      username: caller.username,
-      model: modelName,
-      prompt_tokens: usage?.prompt_tokens ?? 0,
-      completion_tokens: usage?.completion_tokens ?? 0,
-    })
-    .execute();
 }

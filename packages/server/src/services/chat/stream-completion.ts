@@ -1,66 +1,15 @@
-import type { Caller, CompletionChunk, CompletionRequest, RequestInfo, Usage } from '@moji/contracts';
+import type { Caller, CompletionChunk, CompletionRequest, RequestInfo } from '@moji/contracts';
 
 import type { ServiceDeps } from '../deps.js';
 import { prepareCompletion } from './prepare-completion.js';
-import { recordUsage, storeTurn, type Reply } from './record-turn.js';
-
-interface ToolCallDelta {
-  index?: number;
-  id?: string;
-  type?: string;
-  function?: { name?: string; arguments?: string };
-}
-
-/** Gathers a streamed reply from its deltas. */
-class ReplyCollector {
-  content = '';
-  reasoning = '';
-  sawAny = false;
-  finished = false;
-  usage: Usage | undefined;
-  private readonly toolCalls: { id: string; type: string; function: { name: string; arguments: string } }[] = [];
-
-  add(chunk: CompletionChunk): void {
-    if (chunk.usage) this.usage = chunk.usage;
-    for (const choice of chunk.choices) {
-      const delta = choice.delta;
-      if (typeof delta.content === 'string' && delta.content !== '') {
-        this.content += delta.content;
-        this.sawAny = true;
-      }
-      if (typeof delta.reasoning_content === 'string' && delta.reasoning_content !== '') {
-        this.reasoning += delta.reasoning_content;
-        this.sawAny = true;
-      }
-      for (const call of (delta.tool_calls ?? []) as ToolCallDelta[]) {
-        this.sawAny = true;
-        const index = call.index ?? this.toolCalls.length;
-        const target = (this.toolCalls[index] ??= { id: '', type: 'function', function: { name: '', arguments: '' } });
-        if (call.id) target.id = call.id;
-        if (call.type) target.type = call.type;
-        if (call.function?.name) target.function.name += call.function.name;
-        if (call.function?.arguments) target.function.arguments += call.function.arguments;
-      }
-      if (choice.finish_reason) this.finished = true;
-    }
-  }
-
-  reply(incomplete: boolean): Reply {
-    const toolCalls = this.toolCalls.filter(Boolean);
-
-    return {
-      content: this.content === '' && toolCalls.length > 0 ? null : this.content,
-      reasoning_content: this.reasoning === '' ? null : this.reasoning,
-      tool_calls: toolCalls,
-      incomplete,
-    };
-  }
-}
+import { storeTurn } from './record-turn.js';
+import { ReplyCollector } from './reply-collector.js';
 
 /**
  * Starts a streamed completion. Resolves once the provider has answered, so failures before
- * that are ordinary errors. The turn is stored when the stream ends: complete, or marked
- * incomplete when it ended early after the model had begun answering.
+ * that are ordinary errors. Usage is always asked for and recorded; the client sees it only
+ * when it asked. The turn is stored when the stream ends: complete, or marked incomplete
+ * when it ended early (the client hung up, the upstream failed) after the model had begun.
  */
 export async function streamCompletion(
   deps: ServiceDeps,
@@ -69,12 +18,12 @@ export async function streamCompletion(
   request: RequestInfo,
 ): Promise<AsyncIterable<CompletionChunk>> {
   const prepared = await prepareCompletion(deps, caller, input);
+  const { modelName, session } = prepared;
   const wantsUsage = input.stream_options?.include_usage === true;
   const upstream = await prepared.route.provider.stream(
     { ...prepared.upstream, stream: true, stream_options: { include_usage: true } },
-    request.signal,
+    { signal: request.signal, modelName, passThrough: prepared.route.passThrough },
   );
-  const log = deps.log.child({ requestId: request.requestId });
 
   async function* relay(): AsyncGenerator<CompletionChunk> {
     const collector = new ReplyCollector();
@@ -82,24 +31,28 @@ export async function streamCompletion(
     try {
       for await (const chunk of upstream) {
         collector.add(chunk);
-        const isUsageOnly = chunk.choices.length === 0 && chunk.usage;
-        if (isUsageOnly && !wantsUsage) continue;
-        const { usage, ...rest } = chunk;
-        yield { ...rest, model: prepared.modelName, ...(wantsUsage && usage ? { usage } : {}) };
+        if (chunk.usage && !wantsUsage) {
+          if (chunk.choices.length === 0) continue;
+          const { usage: _hidden, ...rest } = chunk;
+          yield { ...rest, model: modelName };
+        } else {
+          chunk.model = modelName;
+          yield chunk;
+        }
       }
       completed = true;
     } finally {
-      await recordUsage(deps, caller, prepared.modelName, collector.usage).catch((error: unknown) =>
-        log.error({ err: error }, 'usage not recorded'),
-      );
-      if (prepared.session && collector.sawAny) {
+      deps.usage.record(caller, modelName, collector.usage);
+      if (session && collector.sawAny) {
         await storeTurn(
           deps,
-          prepared.session.id,
-          prepared.modelName,
+          session.id,
+          modelName,
           prepared.newMessages,
           collector.reply(!completed),
-        ).catch((error: unknown) => log.error({ err: error }, 'streamed turn not stored'));
+        ).catch((error: unknown) =>
+          deps.log.error({ err: error, requestId: request.requestId }, 'streamed turn not stored'),
+        );
       }
     }
   }

@@ -36,21 +36,23 @@ function toJson(value: unknown): string | null {
 
 /**
  * Appends messages to a session inside the caller's transaction, in order, and updates its
- * count, last activity and, from its first user message, its title.
+ * count, last activity and, from its first user message, its title. Returns false when the
+ * session no longer exists.
  */
 export async function appendTurn(
   trx: Transaction<DB>,
   sessionId: string,
   messages: TurnMessage[],
-): Promise<void> {
-  if (messages.length === 0) return;
+): Promise<boolean> {
   // The row lock orders concurrent turns of one session.
   const session = await trx
     .selectFrom('chat_sessions')
     .select(['message_count', 'title'])
     .where('id', '=', sessionId)
     .forUpdate()
-    .executeTakeFirstOrThrow();
+    .executeTakeFirst();
+  if (!session) return false;
+  if (messages.length === 0) return true;
   const now = new Date();
 
   await trx
@@ -74,12 +76,15 @@ export async function appendTurn(
     .execute();
 
   const firstUser = messages.find((message) => message.role === 'user');
-  const title = session.title ?? (firstUser ? contentText(firstUser.content).slice(0, TITLE_LENGTH) : null);
+  const title =
+    session.title ?? (firstUser ? contentText(firstUser.content).slice(0, TITLE_LENGTH) : null);
   await trx
     .updateTable('chat_sessions')
     .set({ message_count: session.message_count + messages.length, updated_at: now, title })
     .where('id', '=', sessionId)
     .execute();
+
+  return true;
 }
 
 /** A session's stored messages, oldest first. */
