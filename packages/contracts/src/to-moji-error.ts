@@ -3,6 +3,8 @@ import { MojiError, isErrorCode, type ErrorCode } from './errors.js';
 interface IssueLike {
   path: PropertyKey[];
   message: string;
+  /** zod's `unrecognized_keys` issue lists the keys here. */
+  keys?: unknown;
 }
 
 const trpcCodeToErrorCode: Record<string, ErrorCode> = {
@@ -25,9 +27,20 @@ function isIssueList(value: unknown): value is IssueLike[] {
   );
 }
 
+// zod reports unknown fields once, at the object's own path: name each field instead.
+function expandUnknownKeys(issue: IssueLike): IssueLike[] {
+  const keys = issue.keys;
+  if (!Array.isArray(keys) || keys.length === 0) return [issue];
+
+  return keys.map((key) => ({
+    path: [...issue.path, String(key)],
+    message: `Unrecognized field "${String(key)}"`,
+  }));
+}
+
 /** Turns zod's issues into the contract's `details.issues` and a message naming the first. */
 export function validationError(issues: IssueLike[]): MojiError {
-  const listed = issues.map((issue) => ({
+  const listed = issues.flatMap(expandUnknownKeys).map((issue) => ({
     path: issue.path.map(String).join('.'),
     message: issue.message,
   }));

@@ -24,15 +24,19 @@ export function postJson(url: string, body: unknown, headers: Record<string, str
   });
 }
 
-/** Registers a fresh user and logs them in. */
-export async function createUser(api: string, prefix = 'user'): Promise<TestUser> {
+/** Registers a fresh user and logs them in; `headers` go with both calls. */
+export async function createUser(
+  api: string,
+  prefix = 'user',
+  headers: Record<string, string> = {},
+): Promise<TestUser> {
   const username = uniqueName(prefix);
   const password = 'correct horse battery';
   const email = `${username}@example.com`;
-  const registered = await postJson(`${api}/auth/register`, { username, password, email });
+  const registered = await postJson(`${api}/auth/register`, { username, password, email }, headers);
   if (registered.status !== 201) throw new Error(`register failed: ${registered.status} ${await registered.text()}`);
   const { id } = (await registered.json()) as { id: string };
-  const login = await postJson(`${api}/auth/token`, { username, password });
+  const login = await postJson(`${api}/auth/token`, { username, password }, headers);
   if (login.status !== 200) throw new Error(`login failed: ${login.status} ${await login.text()}`);
   const { access_token: token } = (await login.json()) as { access_token: string };
 
