@@ -35,11 +35,9 @@ export interface MojiServer {
   users: UserCache;
 }
 
-async function prepareDatabase(database: Database, config: Config, users: UserCache, log: Logger) {
-  const attempt = async () => {
-    await database.ensureReady();
-    if (config.admin) await ensureAdminAccount(database, users, config.admin);
-  };
+async function prepareDatabase(database: Database, log: Logger) {
+  // Readiness includes the admin account (see buildServer), so its first login cannot race it.
+  const attempt = () => database.ensureReady();
   if (database.kind === 'pglite') return attempt();
 
   // PostgreSQL may be down at start-up: serve 503 meanwhile and keep trying.
@@ -57,15 +55,21 @@ async function prepareDatabase(database: Database, config: Config, users: UserCa
 export async function buildServer(config: Config, log = createLogger(config.logLevel)): Promise<MojiServer> {
   sealInputSchemasAgainstCoercion();
   const models = createModelRegistry(config);
-  const database = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, log });
-  const redis = config.redisUrl ? connectRedis(config.redisUrl, log) : undefined;
   const users = new UserCache();
+  const admin = config.admin;
+  const database: Database = openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    log,
+    prepare: admin ? () => ensureAdminAccount(database, users, admin) : undefined,
+  });
+  const redis = config.redisUrl ? connectRedis(config.redisUrl, log) : undefined;
   const tokens = new TokenIssuer(config.jwtSecret, config.jwtExpiresIn);
   const limits = new RateLimits(config, redis);
   const usage = new UsageRecorder(database, log);
   const services = createServices({ config, database, tokens, limits, users, models, usage, redis, log, version });
 
-  const ready = prepareDatabase(database, config, users, log);
+  const ready = prepareDatabase(database, log);
   if (database.kind === 'pglite') await ready;
   else void ready;
 

@@ -19,10 +19,12 @@ export interface Database {
   kind: 'postgres' | 'pglite';
   /** Resolves once migrations have run; throws SERVICE_UNAVAILABLE while the database is down. */
   ensureReady(): Promise<void>;
-  /** Tells whether the database answers, within two seconds. */
+  /** Tells whether the database answers, within 1.5 s (so that `/health` answers within 2 s). */
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }
+
+const PING_TIMEOUT_MS = 1500;
 
 function wrapDialect(inner: Dialect, serialize: boolean): Dialect {
   return {
@@ -38,6 +40,8 @@ export function openDatabase(options: {
   databaseUrl: string | undefined;
   dataDir: string;
   log: Logger;
+  /** Work that must be done before the first request is served, after the migrations. */
+  prepare?: (db: Kysely<DB>) => Promise<void>;
 }): Database {
   const { databaseUrl, dataDir, log } = options;
   let dialect: Dialect;
@@ -76,23 +80,25 @@ export function openDatabase(options: {
     db,
     kind,
     ensureReady() {
-      migrated ??= migrate().catch((error: unknown) => {
-        migrated = undefined;
-        if (isUnavailableError(error) || error instanceof MojiError) {
-          throw new MojiError('SERVICE_UNAVAILABLE', 'The database is unavailable; try again shortly', {
-            cause: error,
-            headers: { 'Retry-After': '5' },
-          });
-        }
-        throw error;
-      });
+      migrated ??= migrate()
+        .then(() => options.prepare?.(db))
+        .catch((error: unknown) => {
+          migrated = undefined;
+          if (isUnavailableError(error) || error instanceof MojiError) {
+            throw new MojiError('SERVICE_UNAVAILABLE', 'The database is unavailable; try again shortly', {
+              cause: error,
+              headers: { 'Retry-After': '5' },
+            });
+          }
+          throw error;
+        });
 
       return migrated;
     },
     async ping() {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), 2000);
+        timer = setTimeout(() => resolve(false), PING_TIMEOUT_MS);
       });
       const probe = sql`select 1`
         .execute(db)

@@ -18,6 +18,8 @@ export async function getUsage(deps: ServiceDeps, input: UsageInput): Promise<Li
   if (since && until && since > until) {
     throw validationError([{ path: ['until'], message: 'must not be before "since"' }]);
   }
+  // Usage is written in batches; what has been recorded must be in the report.
+  await deps.usage.flush();
   let query = deps.database.db
     .selectFrom('usage_records')
     .select([

@@ -17,14 +17,17 @@ export async function listUsers(deps: ServiceDeps, input: ListUsersInput): Promi
   if (input?.after !== undefined) {
     const afterId = parseUuid(input.after);
     const cursor = afterId
-      ? await db.selectFrom('users').select(['id', 'created_at']).where('id', '=', afterId).executeTakeFirst()
+      ? await db.selectFrom('users').select('id').where('id', '=', afterId).executeTakeFirst()
       : undefined;
     if (!cursor) {
       throw new MojiError('NOT_FOUND', 'No user with the id given in "after"', {
         details: { param: 'after' },
       });
     }
-    query = query.where(sql<boolean>`(created_at, id) > (${cursor.created_at}, ${cursor.id})`);
+    // Compared in SQL: PostgreSQL keeps microseconds, which a JavaScript Date would drop.
+    query = query.where(
+      sql<boolean>`(created_at, id) > (select c.created_at, c.id from users c where c.id = ${cursor.id})`,
+    );
   }
   const rows = await query.orderBy('created_at', 'asc').orderBy('id', 'asc').limit(limit + 1).execute();
 
