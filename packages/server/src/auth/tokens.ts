@@ -31,7 +31,11 @@ export class TokenIssuer {
   /** Returns the user id a token was issued for; throws AUTH_FAILED when it is not valid. */
   async verify(token: string): Promise<string> {
     try {
-      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'] });
+      // Every token Moji signs carries both; one without `exp` would never expire.
+      const { payload } = await jwtVerify(token, this.key, {
+        algorithms: ['HS256'],
+        requiredClaims: ['exp', 'sub'],
+      });
       if (typeof payload.sub !== 'string' || payload.sub === '') throw new Error('no subject');
 
       return payload.sub;

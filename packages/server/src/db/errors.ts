@@ -11,3 +11,10 @@ export function isUniqueViolation(error: unknown): string | undefined {
 
   return 'unique';
 }
+
+/** Tells whether an error is PostgreSQL's foreign key violation (23503). */
+export function isForeignKeyViolation(error: unknown): boolean {
+  return (
+    typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23503'
+  );
+}

@@ -12,6 +12,8 @@ import {
 import { sql } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 
+import { authFailed } from '../../auth/tokens.js';
+import { isForeignKeyViolation } from '../../db/errors.js';
 import { parseUuid } from '../../db/parse-uuid.js';
 import type { ServiceDeps } from '../deps.js';
 import { appendTurn } from '../chat/transcript.js';
@@ -39,18 +41,29 @@ export async function createSession(
   const id = uuidv7();
   const now = new Date();
 
-  return deps.database.db.transaction().execute(async (trx) => {
-    await trx
-      .insertInto('chat_sessions')
-      .values({ id, user_id: caller.id, title: null, created_at: now, updated_at: now })
-      .execute();
-    if (input?.initial_message !== undefined) {
-      await appendTurn(trx, id, [{ role: 'user', content: input.initial_message }]);
-    }
-    const row = await trx.selectFrom('chat_sessions').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  try {
+    return await deps.database.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('chat_sessions')
+        .values({ id, user_id: caller.id, title: null, created_at: now, updated_at: now })
+        .execute();
+      if (input?.initial_message !== undefined) {
+        await appendTurn(trx, id, [{ role: 'user', content: input.initial_message }]);
+      }
+      const row = await trx
+        .selectFrom('chat_sessions')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
 
-    return toSession(row);
-  });
+      return toSession(row);
+    });
+  } catch (error) {
+    // The caller was authenticated from a cached row but has been deleted since.
+    if (!isForeignKeyViolation(error)) throw error;
+    deps.users.drop(caller.id);
+    throw authFailed('Invalid or expired token');
+  }
 }
 
 /** The caller's sessions, last active first. */
