@@ -11,6 +11,7 @@ import { UserCache } from './auth/user-cache.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { sealInputSchemasAgainstCoercion } from './http/coercion-guard.js';
+import { registerDocsRoutes } from './http/docs-routes.js';
 import { registerErrorHandlers } from './http/error-handlers.js';
 import { resolveRequestId } from './http/request-id.js';
 import { registerRestApi } from './http/rest-api.js';
@@ -80,7 +81,9 @@ export async function buildServer(config: Config, log = createLogger(config.logL
     requestIdLogLabel: 'requestId',
     genReqId: (request) => resolveRequestId(request.headers['x-request-id']),
     bodyLimit: config.bodyLimitBytes,
-    trustProxy: config.trustProxy,
+    // One trusted hop: the client address is the last X-Forwarded-For entry, the one our proxy
+    // wrote. Trusting every hop would take the first entry, which any client can forge.
+    trustProxy: config.trustProxy ? 1 : false,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
@@ -133,6 +136,7 @@ export async function buildServer(config: Config, log = createLogger(config.logL
   };
   await registerRestApi(app, contextDeps);
   await registerTrpcApi(app, contextDeps);
+  await registerDocsRoutes(app, version);
 
   return { app, database, redis, log, users };
 }
