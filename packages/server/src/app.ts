@@ -12,7 +12,7 @@ import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { sealInputSchemasAgainstCoercion } from './http/coercion-guard.js';
 import { registerDocsRoutes } from './http/docs-routes.js';
-import { registerErrorHandlers } from './http/error-handlers.js';
+import { answerFrameworkError, registerErrorHandlers } from './http/error-handlers.js';
 import { resolveRequestId } from './http/request-id.js';
 import { registerRestApi } from './http/rest-api.js';
 import { registerTrpcApi } from './http/trpc-api.js';
@@ -86,6 +86,7 @@ export async function buildServer(config: Config, log = createLogger(config.logL
     trustProxy: config.trustProxy ? 1 : false,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    frameworkErrors: answerFrameworkError,
   });
 
   const defaultJsonParser = app.getDefaultJsonParser('error', 'error');

@@ -1,5 +1,5 @@
 import { MojiError, toMojiError } from '@moji/contracts';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 import { REST_PREFIX, rejectUnroutable } from './rest-api.js';
 import { sendError } from './send-error.js';
@@ -19,6 +19,24 @@ function fromFastifyError(error: FastifyError): MojiError {
   }
 
   return toMojiError(error);
+}
+
+/**
+ * Answers what Fastify meets before routing, such as a path with a broken %-escape, in the
+ * envelope. Such a path names nothing that exists: 404, like any malformed id.
+ */
+export function answerFrameworkError(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
+  void reply.header('X-Request-ID', request.id);
+  if (error.code === 'FST_ERR_BAD_URL') {
+    return sendError(reply, new MojiError('NOT_FOUND', 'No resource has this address'));
+  }
+  request.log.error({ err: error }, 'request failed');
+
+  return sendError(reply, toMojiError(error));
 }
 
 /** Answers every error Fastify itself meets, and unknown routes, in the contract's envelope. */

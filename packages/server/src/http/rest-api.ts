@@ -11,7 +11,7 @@ import { fastifyTRPCOpenApiPlugin, type CreateOpenApiFastifyPluginOptions } from
 
 import { procedureTable } from './procedure-table.js';
 import { createRequestContext, type ContextDeps } from './request-context.js';
-import { matchRoute, type RestRoute } from './rest-routes.js';
+import { matchRoute, normalizePathEncoding, type RestRoute } from './rest-routes.js';
 import { sendError } from './send-error.js';
 import { sendEventStream } from './send-event-stream.js';
 
@@ -124,6 +124,7 @@ async function prepareRestCall(deps: ContextDeps, request: FastifyRequest, reply
   // trpc-to-openapi only reads bodies whose type starts with `application/json`, letter case
   // and all; Fastify has already parsed the body, so the header can be made plain.
   request.headers['content-type'] = 'application/json';
+  request.raw.url = normalizePathEncoding(request.raw.url ?? '');
 
   return undefined;
 }

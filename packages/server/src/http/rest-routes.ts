@@ -59,5 +59,22 @@ export function matchRoute(method: string, path: string): RouteMatch {
   return { kind: 'found', route, params };
 }
 
+/**
+ * Spells each segment of a URL's path in its plainest %-encoding, so `%30190...` reads
+ * `0190...`. trpc-to-openapi hands path parameters to procedures undecoded (its PR #166), and
+ * a session id sent percent-encoded must still find the session.
+ */
+export function normalizePathEncoding(url: string): string {
+  const queryAt = url.indexOf('?');
+  const path = queryAt === -1 ? url : url.slice(0, queryAt);
+  const query = queryAt === -1 ? '' : url.slice(queryAt);
+  const normal = path
+    .split('/')
+    .map((segment) => encodeURIComponent(decode(segment)))
+    .join('/');
+
+  return `${normal}${query}`;
+}
+
 /** Every REST route, for the OpenAPI document and tests. */
 export const restRoutes: readonly RestRoute[] = routes;
