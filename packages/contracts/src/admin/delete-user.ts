@@ -8,5 +8,6 @@ export const deleteUserMeta = {
     path: '/admin/users/{id}',
     summary: 'Delete a user and their sessions; their usage is kept (admins only)',
     tags: ['admin'],
+    errorResponses: { 409: 'Deletes the acting admin themselves, or the last admin' },
   },
 } satisfies MojiMeta;

@@ -22,5 +22,6 @@ export const updateUserMeta = {
     path: '/admin/users/{id}',
     summary: "Change a user's role, disabled flag or hourly limit (admins only)",
     tags: ['admin'],
+    errorResponses: { 409: 'Changes the acting admin themselves, or leaves no admin' },
   },
 } satisfies MojiMeta;

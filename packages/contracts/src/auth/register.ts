@@ -21,6 +21,10 @@ export const registerMeta = {
     path: '/auth/register',
     summary: 'Create an account',
     tags: ['auth'],
+    errorResponses: {
+      409: 'The username or e-mail is taken, in any letter case',
+      429: 'Too many sign-ups and logins from this address',
+    },
     protect: false,
   },
 } satisfies MojiMeta;

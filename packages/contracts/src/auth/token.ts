@@ -28,6 +28,10 @@ export const tokenMeta = {
     path: '/auth/token',
     summary: 'Exchange a username and password for an access token',
     tags: ['auth'],
+    errorResponses: {
+      401: 'Wrong username or password, or a disabled account',
+      429: 'Too many logins from this address, or failed logins for this username',
+    },
     protect: false,
   },
 } satisfies MojiMeta;

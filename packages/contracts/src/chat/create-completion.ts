@@ -156,5 +156,10 @@ export const createCompletionMeta = {
     description:
       'With `"stream": true` the answer is a `text/event-stream` of `chat.completion.chunk` events ending with `data: [DONE]`.',
     tags: ['chat'],
+    errorResponses: {
+      404: 'The model or the session does not exist',
+      502: 'The model provider failed',
+      504: 'The model provider did not answer in time',
+    },
   },
 } satisfies MojiMeta;

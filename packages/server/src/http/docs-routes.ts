@@ -1,0 +1,62 @@
+import { MojiError } from '@moji/contracts';
+import scalarApiReference from '@scalar/fastify-api-reference';
+import type { FastifyInstance } from 'fastify';
+
+import { createOpenApiDocument } from './openapi-document.js';
+import { REST_PREFIX } from './rest-api.js';
+import { sendError } from './send-error.js';
+
+/** Where the OpenAPI document is served. */
+export const OPENAPI_PATH = `${REST_PREFIX}/openapi.json`;
+
+/** Where the interactive API docs are served. */
+export const DOCS_PATH = '/docs';
+
+// Scalar serves its page at `/docs/` (redirecting `/docs`) and its script beside it.
+const docsPaths = [DOCS_PATH, `${DOCS_PATH}/`, `${DOCS_PATH}/js/scalar.js`];
+
+// These paths are read-only: other methods get 405 like the REST routes. Fastify answers
+// HEAD for every GET route by itself.
+function rejectOtherMethods(app: FastifyInstance, url: string): void {
+  app.route({
+    method: ['DELETE', 'PATCH', 'POST', 'PUT'],
+    url,
+    handler: (request, reply) =>
+      sendError(
+        reply,
+        new MojiError('METHOD_NOT_ALLOWED', `Method ${request.method} is not allowed here`, {
+          details: { allow: ['GET', 'HEAD'] },
+          headers: { Allow: 'GET, HEAD' },
+        }),
+      ),
+  });
+}
+
+/**
+ * Serves the OpenAPI document at `/api/v1/openapi.json` and Scalar's API reference for it at
+ * `/docs`. Both are plain routes outside the REST scope: Fastify matches these static paths
+ * before the REST wildcard, so the REST 404 never sees them. The page loads its script and
+ * styles from Moji alone: no CDN, no web fonts, no AI agent, no request proxy.
+ */
+export async function registerDocsRoutes(app: FastifyInstance, version: string): Promise<void> {
+  const document = JSON.stringify(createOpenApiDocument(version));
+
+  app.get(OPENAPI_PATH, (_request, reply) =>
+    reply.type('application/json; charset=utf-8').send(document),
+  );
+  rejectOtherMethods(app, OPENAPI_PATH);
+
+  await app.register(scalarApiReference, {
+    routePrefix: DOCS_PATH,
+    logLevel: 'warn',
+    configuration: {
+      url: OPENAPI_PATH,
+      pageTitle: 'Moji API reference',
+      withDefaultFonts: false,
+      telemetry: false,
+      agent: { disabled: true },
+      documentDownloadType: 'json',
+    },
+  });
+  for (const url of docsPaths) rejectOtherMethods(app, url);
+}
