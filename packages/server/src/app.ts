@@ -89,6 +89,9 @@ export async function buildServer(config: Config, log = createLogger(config.logL
     frameworkErrors: answerFrameworkError,
   });
 
+  // Fastify skips the body of a GET; Moji reads it, so that a GET with a body that is not a
+  // JSON object is refused like any other (HEAD, answered as GET, has none).
+  app.addHttpMethod('GET', { hasBody: true });
   const defaultJsonParser = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser(['application/json', 'text/plain']);
   // JSON in any letter case and with any charset; an empty body is no body.

@@ -1,10 +1,12 @@
 import { z } from 'zod';
 
+import { textSchema } from '../common.js';
 import type { MojiMeta } from '../meta.js';
 
 /** The body of `POST /auth/token`. */
 export const tokenInputSchema = z.strictObject({
-  username: z.string().min(1).max(1024),
+  // No stored username holds a NUL (nor could PostgreSQL compare one): refuse it as input.
+  username: textSchema(1024).min(1),
   password: z.string().max(1024),
 });
 

@@ -66,11 +66,17 @@ function convertQuery(query: Record<string, unknown>): Record<string, unknown> {
   return converted;
 }
 
-function readInput(route: RestRoute, request: FastifyRequest): unknown {
+// A body that is JSON but not an object is as wrong as bad JSON, on every route: 400 before
+// the caller is authenticated, as the body's other faults (413, 415) are.
+function assertObjectBody(request: FastifyRequest): void {
   const body: unknown = request.body;
   if (body !== undefined && !isJsonObject(body)) {
     throw validationError([{ path: [], message: 'The body must be a JSON object' }]);
   }
+}
+
+function readInput(route: RestRoute, request: FastifyRequest): unknown {
+  const body = request.body as Record<string, unknown> | undefined;
   if (route.method === 'GET' || route.method === 'DELETE') {
     return { ...convertQuery(request.query as Record<string, unknown>), ...request.restParams };
   }
@@ -83,6 +89,7 @@ async function prepareRestCall(deps: ContextDeps, request: FastifyRequest, reply
   const route = request.restRoute;
   if (!route) return;
   const procedure = route.procedure;
+  assertObjectBody(request);
   const context = await createRequestContext(deps, {
     request,
     reply,

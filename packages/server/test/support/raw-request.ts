@@ -32,9 +32,15 @@ function parseJson(text: string): unknown {
 export function rawRequest(origin: string, options: RawRequest): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     let answered = false;
+    const headers = { ...options.headers };
+    const framed = Object.keys(headers).some((name) =>
+      ['content-length', 'transfer-encoding'].includes(name.toLowerCase()),
+    );
+    // node:http frames a GET or DELETE body only when told its length.
+    if (options.body !== undefined && !framed) headers['content-length'] = Buffer.byteLength(options.body);
     const req = request(
       `${origin}${options.path}`,
-      { method: options.method, headers: options.headers ?? {} },
+      { method: options.method, headers },
       (res) => {
         answered = true;
         const chunks: Buffer[] = [];
