@@ -19,7 +19,7 @@ const docsPaths = [DOCS_PATH, `${DOCS_PATH}/`, `${DOCS_PATH}/js/scalar.js`];
 // HEAD for every GET route by itself.
 function rejectOtherMethods(app: FastifyInstance, url: string): void {
   app.route({
-    method: ['DELETE', 'PATCH', 'POST', 'PUT'],
+    method: ['DELETE', 'OPTIONS', 'PATCH', 'POST', 'PUT'],
     url,
     handler: (request, reply) =>
       sendError(
@@ -55,7 +55,10 @@ export async function registerDocsRoutes(app: FastifyInstance, version: string):
       withDefaultFonts: false,
       telemetry: false,
       agent: { disabled: true },
+      showDeveloperTools: 'never',
+      defaultOpenAllTags: true,
       documentDownloadType: 'json',
+      authentication: { preferredSecurityScheme: 'bearerAuth' },
     },
   });
   for (const url of docsPaths) rejectOtherMethods(app, url);

@@ -25,6 +25,15 @@ const description = [
   'and authenticated responses carry `X-RateLimit-*` while the caller has an hourly limit.',
 ].join(' ');
 
+const tagDescriptions: Readonly<Record<string, string>> = {
+  health: 'Whether the server and its services are up; needs no token',
+  auth: 'Accounts and bearer tokens',
+  models: 'The models this server serves',
+  chat: 'OpenAI-compatible chat completions, plain or streamed',
+  sessions: 'Stored conversations and their messages',
+  admin: 'Users and usage, for admins only',
+};
+
 const streamDescription =
   'Server-sent events: one `data: <ChatCompletionChunk JSON>` event per chunk, then `data: [DONE]`.' +
   ' A failure after the first event is one `data: <Error JSON>` event and the end of the stream.';
@@ -91,13 +100,13 @@ export function createOpenApiDocument(version: string): OpenAPIObject {
     version,
     description,
     baseUrl: REST_PREFIX,
-    tags,
     securitySchemes: {
       bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
     },
     defs: { Error: errorEnvelopeSchema, ChatCompletionChunk: completionChunkSchema },
   });
 
+  document.tags = tags.map((name) => ({ name, description: tagDescriptions[name] }));
   const components = (document.components ??= {});
   components.headers = structuredClone(responseHeaders);
   // The generator's own error schemas (`error.BAD_REQUEST`, ...) describe a body Moji never sends.
