@@ -7,9 +7,15 @@ export function authFailed(message: string): MojiError {
   return new MojiError('AUTH_FAILED', message, { headers: { 'WWW-Authenticate': 'Bearer' } });
 }
 
+/** Tokens remembered after a successful check. */
+const MAX_VERIFIED = 10_000;
+
 /** Signs and checks HS256 access tokens whose subject is a user id. */
 export class TokenIssuer {
   private readonly key: Uint8Array;
+  // A signature check through WebCrypto costs more than the rest of a request's auth; a
+  // token string that passed once passes again until its `exp`, which is checked each time.
+  private readonly verified = new Map<string, { subject: string; expiresAtMs: number }>();
 
   constructor(
     secret: string,
@@ -30,6 +36,10 @@ export class TokenIssuer {
 
   /** Returns the user id a token was issued for; throws AUTH_FAILED when it is not valid. */
   async verify(token: string): Promise<string> {
+    const known = this.verified.get(token);
+    if (known && known.expiresAtMs > Date.now()) return known.subject;
+    if (known) this.verified.delete(token);
+
     try {
       // Every token Moji signs carries both; one without `exp` would never expire.
       const { payload } = await jwtVerify(token, this.key, {
@@ -37,11 +47,20 @@ export class TokenIssuer {
         requiredClaims: ['exp', 'sub'],
       });
       if (typeof payload.sub !== 'string' || payload.sub === '') throw new Error('no subject');
+      this.remember(token, payload.sub, (payload.exp ?? 0) * 1000);
 
       return payload.sub;
     } catch {
       throw authFailed('Invalid or expired token');
     }
+  }
+
+  private remember(token: string, subject: string, expiresAtMs: number): void {
+    if (this.verified.size >= MAX_VERIFIED) {
+      const oldest = this.verified.keys().next().value;
+      if (oldest !== undefined) this.verified.delete(oldest);
+    }
+    this.verified.set(token, { subject, expiresAtMs });
   }
 }
 

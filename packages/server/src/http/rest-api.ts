@@ -13,7 +13,7 @@ import { procedureTable } from './procedure-table.js';
 import { createRequestContext, type ContextDeps } from './request-context.js';
 import { matchRoute, normalizePathEncoding, type RestRoute } from './rest-routes.js';
 import { sendError } from './send-error.js';
-import { sendEventStream } from './send-event-stream.js';
+import { serveCompletion } from './serve-completion.js';
 
 /** The prefix of every REST route. */
 export const REST_PREFIX = '/api/v1';
@@ -112,13 +112,8 @@ async function prepareRestCall(deps: ContextDeps, request: FastifyRequest, reply
     input = parsed.data;
   }
 
-  if (procedure.path === 'chat.createCompletion' && isJsonObject(input) && input['stream'] === true) {
-    // The service resolves once the upstream has answered, so that errors until then are JSON.
-    const caller = context.auth.caller;
-    if (!caller) throw new MojiError('AUTH_FAILED', 'Missing bearer token');
-    const stream = context.services.chat.streamCompletion(caller, input as CompletionRequest, context.request);
-
-    return sendEventStream(reply, stream, deps.streamKeepAliveMs);
+  if (procedure.path === 'chat.createCompletion') {
+    return serveCompletion(context, input as CompletionRequest, reply, deps.streamKeepAliveMs);
   }
   // Hand the adapter the checked input: it reads `body` for POST and `query` otherwise.
   if (route.method === 'GET' || route.method === 'DELETE') {

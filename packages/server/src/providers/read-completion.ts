@@ -1,7 +1,7 @@
 import { MojiError, type Completion } from '@moji/contracts';
 
 import type { UpstreamBody } from './send-upstream-request.js';
-import { transportError } from './upstream-errors.js';
+import { isNetworkError, transportError } from './upstream-errors.js';
 
 type Json = Record<string, unknown>;
 
@@ -57,6 +57,7 @@ export async function readCompletion(body: UpstreamBody): Promise<Completion> {
     raw = await body.json();
   } catch (error) {
     if (error instanceof SyntaxError) throw malformed();
+    if (!isNetworkError(error)) throw error;
     throw transportError(error);
   }
   if (!isObject(raw) || !Array.isArray(raw['choices'])) throw malformed();

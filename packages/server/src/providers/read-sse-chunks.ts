@@ -1,8 +1,10 @@
+import { StringDecoder } from 'node:string_decoder';
+
 import { MojiError, type CompletionChunk } from '@moji/contracts';
 
 import type { ProviderCall } from './provider.js';
 import type { UpstreamBody } from './send-upstream-request.js';
-import { transportError } from './upstream-errors.js';
+import { isNetworkError, transportError } from './upstream-errors.js';
 
 function midStreamError(message: string): MojiError {
   return new MojiError('UPSTREAM_ERROR', message, { details: { source: 'upstream' } });
@@ -52,16 +54,17 @@ export async function* readSseChunks(
   body: UpstreamBody,
   call: ProviderCall,
 ): AsyncGenerator<CompletionChunk> {
-  body.setEncoding('utf8');
+  const decoder = new StringDecoder('utf8');
   let buffer = '';
   let carriage = false;
   let done = false;
   let finished = false;
 
   try {
-    for await (const piece of body as AsyncIterable<string>) {
+    for await (const bytes of body as AsyncIterable<Buffer>) {
       // Read on to the end after [DONE], so that the connection can be reused.
       if (done) continue;
+      const piece = decoder.write(bytes);
       let text: string = carriage ? `\r${piece}` : piece;
       carriage = text.endsWith('\r');
       if (carriage) text = text.slice(0, -1);
@@ -83,7 +86,7 @@ export async function* readSseChunks(
       }
     }
   } catch (error) {
-    if (error instanceof MojiError) throw error;
+    if (error instanceof MojiError || !isNetworkError(error)) throw error;
     if (call.signal.aborted) {
       throw new MojiError('UPSTREAM_ERROR', 'The request was cancelled by the client', {
         details: { cancelled: true },

@@ -4,7 +4,12 @@ import { MojiError } from '@moji/contracts';
 import type { Dispatcher, Pool } from 'undici';
 
 import type { ProviderCall } from './provider.js';
-import { isRetryableTransportError, statusError, transportError } from './upstream-errors.js';
+import {
+  isNetworkError,
+  isRetryableTransportError,
+  statusError,
+  transportError,
+} from './upstream-errors.js';
 
 /** How one upstream is reached: its connection pool, the request path and fixed headers. */
 export interface UpstreamTarget {
@@ -58,6 +63,7 @@ export async function sendUpstreamRequest(
       });
     } catch (error) {
       if (call.signal.aborted) throw cancelled();
+      if (!isNetworkError(error)) throw error;
       if (!canRetry || !isRetryableTransportError(error)) throw transportError(error);
       await waitBeforeRetry(target.retryDelaysMs[attempt] ?? 0, call.signal);
       continue;

@@ -45,6 +45,13 @@ export function isRetryableTransportError(error: unknown): boolean {
   return code !== undefined && RETRYABLE_CODES.has(code);
 }
 
+/** Whether a failure came from the connection (undici's or the system's), not from a bug. */
+export function isNetworkError(error: unknown): boolean {
+  const code = errorCode(error);
+
+  return code !== undefined && (code.startsWith('UND_ERR') || /^E[A-Z]+$/.test(code));
+}
+
 /** Whether a failure is the upstream not answering in time. */
 export function isTimeout(error: unknown): boolean {
   const code = errorCode(error);
