@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 
 import { MojiError } from '@moji/contracts';
 
+import { discardingPool } from './discarding-pool.js';
 import { migrationProvider } from './migrations.js';
 import type { DB } from './schema.js';
 import { isUnavailableError, UnavailableMappingDriver } from './unavailable-driver.js';
@@ -25,6 +26,7 @@ export interface Database {
 }
 
 const PING_TIMEOUT_MS = 1500;
+const QUERY_TIMEOUT_MS = 5000;
 
 function wrapDialect(inner: Dialect, serialize: boolean): Dialect {
   return {
@@ -52,11 +54,13 @@ export function openDatabase(options: {
       connectionString: databaseUrl,
       max: 10,
       connectionTimeoutMillis: 2000,
+      // Moji's queries are small: one that takes this long means the server does not answer.
+      query_timeout: QUERY_TIMEOUT_MS,
       idleTimeoutMillis: 30_000,
     });
     // An idle client whose connection dies emits here; without a listener the process exits.
     pool.on('error', (error) => log.warn({ err: error }, 'database connection lost'));
-    dialect = wrapDialect(new PostgresDialect({ pool }), false);
+    dialect = wrapDialect(new PostgresDialect({ pool: discardingPool(pool) }), false);
     kind = 'postgres';
   } else {
     const dir = join(dataDir, 'pgdata');

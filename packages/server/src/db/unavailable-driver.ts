@@ -22,7 +22,7 @@ export function isUnavailableError(error: unknown): boolean {
     if (code.startsWith('08') || /^57P0[1-3]$/.test(code) || code === '53300') return true;
   }
 
-  return /connection terminated|timeout exceeded when trying to connect|not queryable|connection error/i.test(
+  return /connection terminated|timeout exceeded when trying to connect|query read timeout|not queryable|connection error/i.test(
     error.message,
   );
 }

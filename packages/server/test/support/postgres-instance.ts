@@ -1,6 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -41,6 +41,9 @@ export interface PostgresInstance {
   start(): Promise<void>;
   /** `fast` ends sessions and shuts down cleanly; `immediate` is a crash. */
   stop(mode?: 'fast' | 'immediate'): Promise<void>;
+  /** Freezes the server and its sessions (SIGSTOP), as a network partition would look. */
+  pause(): void;
+  resume(): void;
   /** Ends every client connection, as an operator's `pg_terminate_backend` would; returns how many. */
   terminateConnections(): Promise<number>;
   /** Stops the server and removes its files. */
@@ -55,6 +58,16 @@ process.once('exit', () => {
 // initdb and postgres refuse to run as root: run them as the `postgres` user then.
 function asPostgres(program: string, args: string[]): [string, string[]] {
   return isRoot ? ['runuser', ['-u', 'postgres', '--', program, ...args]] : [program, args];
+}
+
+// The postmaster's pid is the first line of postmaster.pid; its sessions are its children.
+function signalServer(data: string, signal: NodeJS.Signals): void {
+  const postmaster = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n', 1)[0]);
+  const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(postmaster)], { encoding: 'utf8' })
+    .split('\n')
+    .map((line) => Number(line.trim()))
+    .filter((pid) => pid > 0);
+  for (const pid of [postmaster, ...children]) process.kill(pid, signal);
 }
 
 /** Makes a new cluster in a temporary folder and starts it on a free port. */
@@ -97,6 +110,8 @@ export async function startPostgres(): Promise<PostgresInstance> {
       running = false;
       live.delete(kill);
     },
+    pause: () => signalServer(data, 'SIGSTOP'),
+    resume: () => signalServer(data, 'SIGCONT'),
     async terminateConnections() {
       const client = new pg.Client({ connectionString: instance.url });
       await client.connect();
@@ -112,7 +127,14 @@ export async function startPostgres(): Promise<PostgresInstance> {
       }
     },
     async destroy() {
-      if (running) await instance.stop('immediate').catch(() => {});
+      if (running) {
+        try {
+          signalServer(data, 'SIGCONT');
+        } catch {
+          // not running after all
+        }
+        await instance.stop('immediate').catch(() => {});
+      }
       rmSync(base, { recursive: true, force: true });
     },
   };
