@@ -50,10 +50,14 @@ function successResponse(route: RestRoute, generated: ResponseObject): [number, 
   const response: ResponseObject = { ...generated, headers };
   if (status === 201) response.description = 'Created';
   if (route.procedure.path === 'chat.createCompletion') {
-    response.description = 'The completion, or with `"stream": true` its chunks as server-sent events';
+    response.description =
+      'The completion, or with `"stream": true` its chunks as server-sent events';
     response.content = {
       ...response.content,
-      'text/event-stream': { schema: { type: 'string', description: streamDescription }, example: streamExample },
+      'text/event-stream': {
+        schema: { type: 'string', description: streamDescription },
+        example: streamExample,
+      },
     };
   }
 
@@ -64,7 +68,8 @@ function documentStreamField(operation: OperationObject): void {
   const stream = operation.requestBody?.content['application/json']?.schema.properties?.['stream'];
   if (stream) {
     Object.assign(stream, {
-      description: 'With `true`, the answer is a `text/event-stream` of `ChatCompletionChunk` events',
+      description:
+        'With `true`, the answer is a `text/event-stream` of `ChatCompletionChunk` events',
     });
   }
 }
@@ -94,7 +99,9 @@ function describeOperation(operation: OperationObject, route: RestRoute): void {
  * the request-id and rate-limit headers, bearer security per route, and the event stream.
  */
 export function createOpenApiDocument(version: string): OpenAPIObject {
-  const tags = [...new Set(restRoutes.flatMap((route) => route.procedure.meta.openapi?.tags ?? []))];
+  const tags = [
+    ...new Set(restRoutes.flatMap((route) => route.procedure.meta.openapi?.tags ?? [])),
+  ];
   const document = generateOpenApiDocument(appRouter, {
     title: 'Moji API',
     version,

@@ -22,7 +22,8 @@ export function isProtected(route: RestRoute): boolean {
 /** The error statuses a route's procedure meta names, with their descriptions. */
 function declaredErrors(route: RestRoute): Record<number, string | undefined> {
   const declared = route.procedure.meta.openapi?.errorResponses ?? [];
-  if (Array.isArray(declared)) return Object.fromEntries(declared.map((status) => [status, undefined]));
+  if (Array.isArray(declared))
+    return Object.fromEntries(declared.map((status) => [status, undefined]));
 
   return declared;
 }
@@ -59,7 +60,8 @@ function headerRefs(names: HeaderName[]): Record<string, { $ref: string }> {
 /** The headers a route's responses with this status carry. */
 export function headersOf(route: RestRoute, status: number): Record<string, { $ref: string }> {
   const names: HeaderName[] = ['X-Request-ID'];
-  if (isProtected(route)) names.push('X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset');
+  if (isProtected(route))
+    names.push('X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset');
   if (status === 401) names.push('WWW-Authenticate');
   if (status === 429) names.push('Retry-After', 'x-should-retry');
 
@@ -67,7 +69,11 @@ export function headersOf(route: RestRoute, status: number): Record<string, { $r
 }
 
 /** An error response: the envelope, with an example carrying the status's code. */
-export function errorResponse(route: RestRoute, status: number, description: string): ResponseObject {
+export function errorResponse(
+  route: RestRoute,
+  status: number,
+  description: string,
+): ResponseObject {
   const code = codeOfStatus(status);
 
   return {
@@ -76,7 +82,9 @@ export function errorResponse(route: RestRoute, status: number, description: str
     content: {
       'application/json': {
         schema: { $ref: '#/components/schemas/Error' },
-        example: { error: { message: description, type: errorCodes[code].type, code, details: {} } },
+        example: {
+          error: { message: description, type: errorCodes[code].type, code, details: {} },
+        },
       },
     },
   };

@@ -2,7 +2,10 @@ import { errorCodes, type ErrorCode } from '@moji/contracts';
 import { z } from 'zod';
 
 const codes = Object.keys(errorCodes) as [ErrorCode, ...ErrorCode[]];
-const types = [...new Set(Object.values(errorCodes).map((entry) => entry.type))] as [string, ...string[]];
+const types = [...new Set(Object.values(errorCodes).map((entry) => entry.type))] as [
+  string,
+  ...string[],
+];
 
 /** The envelope of every error, as the document shows it. */
 export const errorEnvelopeSchema = z
@@ -25,7 +28,10 @@ type HeaderSpec = {
   schema: { type: 'string' | 'integer'; enum?: string[] };
 };
 
-const integerHeader = (description: string): HeaderSpec => ({ description, schema: { type: 'integer' } });
+const integerHeader = (description: string): HeaderSpec => ({
+  description,
+  schema: { type: 'integer' },
+});
 
 /** Response headers, by name, as `components.headers`. */
 export const responseHeaders = {
