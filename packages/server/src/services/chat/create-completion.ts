@@ -17,7 +17,7 @@ export async function createCompletion(
     modelName: prepared.modelName,
     passThrough: prepared.route.passThrough,
   });
-  deps.usage.record(caller, prepared.modelName, completion.usage);
+  const recorded = deps.usage.record(caller, prepared.modelName, completion.usage);
 
   const message = completion.choices[0]?.message;
   const reply: Reply = {
@@ -26,7 +26,12 @@ export async function createCompletion(
     tool_calls: message?.tool_calls,
   };
   if (prepared.session && !isEmptyReply(reply)) {
-    await storeTurn(deps, prepared.session.id, prepared.modelName, prepared.newMessages, reply);
+    await Promise.all([
+      recorded,
+      storeTurn(deps, prepared.session.id, prepared.modelName, prepared.newMessages, reply),
+    ]);
+  } else {
+    await recorded;
   }
 
   return { ...completion, model: prepared.modelName };

@@ -42,7 +42,7 @@ export async function streamCompletion(
       }
       completed = true;
     } finally {
-      deps.usage.record(caller, modelName, collector.usage);
+      const recorded = deps.usage.record(caller, modelName, collector.usage);
       if (session && collector.sawAny) {
         await storeTurn(
           deps,
@@ -54,6 +54,7 @@ export async function streamCompletion(
           deps.log.error({ err: error, requestId: request.requestId }, 'streamed turn not stored'),
         );
       }
+      await recorded;
     }
   }
 

@@ -15,12 +15,16 @@ const MAX_QUEUED = 100_000;
 const RETRY_DELAYS_MS = [250, 1000, 5000, 15_000];
 
 /**
- * Writes the usage of every completion without holding its answer back. Rows recorded in
- * the same turn of the event loop go in one INSERT; while the database is down they wait and
- * are tried again; `flush()` (before reading usage, and when the server stops) writes all.
+ * Writes the usage of every completion, the calls that finish in the same turn of the event
+ * loop sharing one INSERT (a group commit): under load that is one statement for many calls.
+ * `record` resolves once its row is written, so a call's usage can be read as soon as it is
+ * answered. While the database refuses, rows wait in memory and are tried again, and
+ * `record` resolves at once: usage is not lost, and answers are not held back by it.
  */
 export class UsageRecorder {
   private queue: UsageRow[] = [];
+  private waiters: (() => void)[] = [];
+  private scheduled = false;
   private writing: Promise<void> | undefined;
   private failures = 0;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -30,8 +34,12 @@ export class UsageRecorder {
     private readonly log: Logger,
   ) {}
 
-  /** Queues the tokens one call spent, under the user's current name. */
-  record(user: { id: string; username: string }, model: string, usage: Usage | null | undefined) {
+  /** Records the tokens one call spent, under the user's current name. */
+  record(
+    user: { id: string; username: string },
+    model: string,
+    usage: Usage | null | undefined,
+  ): Promise<void> {
     if (this.queue.length >= MAX_QUEUED) {
       this.queue.shift();
       this.log.error({ queued: this.queue.length }, 'usage queue full; oldest row dropped');
@@ -45,10 +53,15 @@ export class UsageRecorder {
       completion_tokens: usage?.completion_tokens ?? 0,
       created_at: new Date(),
     });
-    if (!this.writing && !this.retryTimer) this.writing = this.writeSoon();
+    if (this.failures > 0) return Promise.resolve();
+
+    return new Promise((resolve) => {
+      this.waiters.push(resolve);
+      this.schedule();
+    });
   }
 
-  /** Resolves once every row recorded so far is written; rejects if the database refuses. */
+  /** Writes every queued row now; rejects if the database refuses (the rows stay queued). */
   async flush(): Promise<void> {
     this.clearRetry();
     while (this.writing || this.queue.length > 0) {
@@ -57,21 +70,27 @@ export class UsageRecorder {
     }
   }
 
-  private clearRetry(): void {
-    if (!this.retryTimer) return;
-    clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
+  private schedule(): void {
+    if (this.scheduled || this.writing || this.retryTimer) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.writing = this.writeQueued().finally(() => {
+        this.writing = undefined;
+        if (this.waiters.length > 0) this.schedule();
+      });
+    });
   }
 
-  private async writeSoon(): Promise<void> {
-    // One tick's worth of calls shares an INSERT.
-    await new Promise((resolve) => setImmediate(resolve));
+  private async writeQueued(): Promise<void> {
+    const waiters = this.waiters;
+    this.waiters = [];
     try {
       while (this.queue.length > 0) await this.writeBatch();
     } catch {
       this.scheduleRetry();
     } finally {
-      this.writing = undefined;
+      for (const resolve of waiters) resolve();
     }
   }
 
@@ -88,11 +107,18 @@ export class UsageRecorder {
     }
   }
 
+  private clearRetry(): void {
+    if (!this.retryTimer) return;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+  }
+
   private scheduleRetry(): void {
     const delay = RETRY_DELAYS_MS[Math.min(this.failures, RETRY_DELAYS_MS.length) - 1] ?? 1000;
+    this.clearRetry();
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
-      if (!this.writing && this.queue.length > 0) this.writing = this.writeSoon();
+      if (this.queue.length > 0) this.schedule();
     }, delay);
     this.retryTimer.unref();
   }

@@ -1,0 +1,61 @@
+/** One server-sent event as received: its raw block, its data, and when it arrived. */
+export interface ReceivedEvent {
+  raw: string;
+  /** The `data:` value, or undefined for a comment. */
+  data: string | undefined;
+  /** Milliseconds since reading began. */
+  at: number;
+}
+
+/**
+ * Reads a text/event-stream response event by event as the bytes arrive. `onEvent` may
+ * return `'stop'` to hang up (the reader is cancelled, which closes the connection).
+ * Leftover bytes that do not end an event are returned as `rest`.
+ */
+export async function readEvents(
+  response: Response,
+  onEvent?: (event: ReceivedEvent, index: number) => 'stop' | void,
+): Promise<{ events: ReceivedEvent[]; rest: string; text: string }> {
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  const started = Date.now();
+  const events: ReceivedEvent[] = [];
+  let buffer = '';
+  let text = '';
+
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    const piece = decoder.decode(value, { stream: true });
+    text += piece;
+    buffer += piece;
+    let end = buffer.indexOf('\n\n');
+    while (end !== -1) {
+      const raw = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      end = buffer.indexOf('\n\n');
+      const data = raw.startsWith('data: ') ? raw.slice(6) : undefined;
+      const event = { raw, data, at: Date.now() - started };
+      events.push(event);
+      if (onEvent?.(event, events.length - 1) === 'stop') {
+        await reader.cancel();
+
+        return { events, rest: buffer, text };
+      }
+    }
+  }
+
+  return { events, rest: buffer, text };
+}
+
+/** The JSON of each data event but `[DONE]`. */
+export function dataOf(events: ReceivedEvent[]): Record<string, any>[] {
+  return events
+    .filter((event) => event.data !== undefined && event.data !== '[DONE]')
+    .map((event) => JSON.parse(event.data as string) as Record<string, any>);
+}
+
+/** The reply text joined from the chunks' content deltas. */
+export function joinContent(chunks: Record<string, any>[]): string {
+  return chunks.map((chunk) => chunk['choices']?.[0]?.delta?.content ?? '').join('');
+}
