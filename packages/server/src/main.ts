@@ -26,8 +26,17 @@ async function main(): Promise<void> {
       app.server.closeAllConnections();
     }, config.shutdownGraceMs);
     force.unref();
+    // Fastify closes the connections that are idle when it starts closing; a keep-alive
+    // connection whose request ends later would hold the stop until the grace is over.
+    const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
+    sweep.unref();
+    // app.close() waits for in-flight requests and streams, then its onClose hooks write the
+    // queued usage and close the database and Redis pools.
     app.close().then(
-      () => process.exit(0),
+      () => {
+        log.info('stopped');
+        process.exit(0);
+      },
       (error: unknown) => {
         log.error({ err: error }, 'stop failed');
         process.exit(1);
