@@ -1,4 +1,5 @@
 import { initTRPC } from '@trpc/server';
+import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 
 import type { Context } from './context.js';
 import { errorCodes, MojiError, type ErrorCode, type ErrorDetails, type ErrorType } from './errors.js';
@@ -15,22 +16,46 @@ export interface MojiErrorData {
   requestId?: string;
 }
 
+// tRPC's JSON-RPC code for each contract code, so that `error.code` agrees with `error.data`.
+const trpcKeyByCode: Record<ErrorCode, keyof typeof TRPC_ERROR_CODES_BY_KEY> = {
+  AUTH_FAILED: 'UNAUTHORIZED',
+  AUTH_FORBIDDEN: 'FORBIDDEN',
+  VALIDATION_ERROR: 'BAD_REQUEST',
+  NOT_FOUND: 'NOT_FOUND',
+  METHOD_NOT_ALLOWED: 'METHOD_NOT_SUPPORTED',
+  CONFLICT: 'CONFLICT',
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  RATE_LIMIT_EXCEEDED: 'TOO_MANY_REQUESTS',
+  INTERNAL_ERROR: 'INTERNAL_SERVER_ERROR',
+  UPSTREAM_ERROR: 'BAD_GATEWAY',
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  UPSTREAM_TIMEOUT: 'GATEWAY_TIMEOUT',
+};
+
+/** An error in tRPC's wire shape, `{message, code, data}`, with the contract's code in `data`. */
+export function toTrpcErrorShape(
+  error: MojiError,
+  where: { path?: string | undefined; requestId?: string | undefined } = {},
+) {
+  const data: MojiErrorData = {
+    code: error.code,
+    type: errorCodes[error.code].type,
+    details: error.details,
+    httpStatus: error.status,
+    ...(where.path === undefined ? {} : { path: where.path }),
+    ...(where.requestId === undefined ? {} : { requestId: where.requestId }),
+  };
+
+  return { message: error.message, code: TRPC_ERROR_CODES_BY_KEY[trpcKeyByCode[error.code]], data };
+}
+
 const t = initTRPC
   .context<Context>()
   .meta<MojiMeta>()
   .create({
-    errorFormatter({ shape, error, ctx, path }) {
-      const mojiError = toMojiError(error);
-      const data: MojiErrorData = {
-        code: mojiError.code,
-        type: errorCodes[mojiError.code].type,
-        details: mojiError.details,
-        httpStatus: mojiError.status,
-        ...(path === undefined ? {} : { path }),
-        ...(ctx ? { requestId: ctx.request.requestId } : {}),
-      };
-
-      return { message: mojiError.message, code: shape.code, data };
+    errorFormatter({ error, ctx, path }) {
+      return toTrpcErrorShape(toMojiError(error), { path, requestId: ctx?.request.requestId });
     },
   });
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { expectError } from './support/expect-error.js';
 import { startMoji, type RunningMoji } from './support/moji.js';
+import { readJson } from './support/read-json.js';
 import { createUser, postJson, uniqueName } from './support/users.js';
 
 let moji: RunningMoji;
@@ -27,7 +28,7 @@ describe('POST /auth/register', () => {
     const res = await postJson(`${moji.api}/auth/register`, body);
 
     expect(res.status, await res.clone().text()).toBe(201);
-    const user = await res.json();
+    const user = await readJson(res);
     expect(Object.keys(user).sort()).toEqual(['created_at', 'email', 'id', 'role', 'username']);
     expect(user).toMatchObject({ username: body.username, email: body.email, role: 'user' });
     expect(user.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
@@ -133,7 +134,7 @@ describe('POST /auth/token', () => {
     });
 
     expect(res.status, await res.clone().text()).toBe(200);
-    const body = await res.json();
+    const body = await readJson(res);
     expect(Object.keys(body).sort()).toEqual(['access_token', 'expires_in', 'token_type']);
     expect(body).toMatchObject({ token_type: 'bearer', expires_in: 86400 });
     expect(decodeProtectedHeader(body.access_token).alg).toBe('HS256');
@@ -200,7 +201,7 @@ describe('POST /auth/token', () => {
         username: user.username,
         password: user.password,
       });
-      expect((await res.json()).expires_in).toBe(120);
+      expect((await readJson(res)).expires_in).toBe(120);
     } finally {
       await short.close();
     }
@@ -213,7 +214,7 @@ describe('GET /auth/me', () => {
     const res = await fetch(`${moji.api}/auth/me`, { headers: user.headers });
 
     expect(res.status, await res.clone().text()).toBe(200);
-    expect(await res.json()).toMatchObject({
+    expect(await readJson(res)).toMatchObject({
       id: user.id,
       username: user.username,
       email: user.email,

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { expectError, expectRawError } from './support/expect-error.js';
 import { startMoji, type RunningMoji } from './support/moji.js';
+import { readJson } from './support/read-json.js';
 import { rawRequest } from './support/raw-request.js';
 import { createUser, postJson, uniqueName, type TestUser } from './support/users.js';
 
@@ -13,7 +14,7 @@ beforeAll(async () => {
   moji = await startMoji();
   user = await createUser(moji.api);
   const res = await postJson(`${moji.api}/chat/sessions`, {}, user.headers);
-  sessionId = (await res.json()).id;
+  sessionId = (await readJson(res)).id;
 });
 
 afterAll(async () => {
@@ -119,7 +120,7 @@ describe('B2: bodies a route does not need', () => {
   it('deletes with a JSON content type and no body, and with {}', async () => {
     for (const body of [undefined, '', '{}']) {
       const created = await postJson(`${moji.api}/chat/sessions`, {}, user.headers);
-      const { id } = await created.json();
+      const { id } = await readJson(created);
       const res = await send('DELETE', `/chat/sessions/${id}`, body);
       expect(res.status, res.text).toBe(204);
       expect(res.text).toBe('');
@@ -144,7 +145,7 @@ describe('B3: a large conversation', () => {
       body,
     });
     expect(res.status, (await res.clone().text()).slice(0, 300)).toBe(200);
-    expect((await res.json()).choices[0].message.content).toBe('and finally');
+    expect((await readJson(res)).choices[0].message.content).toBe('and finally');
   });
 });
 

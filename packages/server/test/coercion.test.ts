@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { expectError } from './support/expect-error.js';
 import { startMoji, type RunningMoji } from './support/moji.js';
+import { readJson } from './support/read-json.js';
 import { createTestClient, expectTrpcError } from './support/trpc.js';
 import { createUser, postJson, type TestUser } from './support/users.js';
 
@@ -81,7 +82,7 @@ async function callEveryRouteCorrectly() {
   expect(stream.status, await stream.clone().text()).toBe(200);
   await stream.text();
   const session = await postJson(`${moji.api}/chat/sessions`, { initial_message: 'x' }, user.headers);
-  const { id } = await session.json();
+  const { id } = await readJson(session);
   const list = await fetch(`${moji.api}/chat/sessions?limit=5`, { headers: user.headers });
   expect(list.status, await list.clone().text()).toBe(200);
   const messages = await fetch(`${moji.api}/chat/sessions/${id}/messages?limit=2`, { headers: user.headers });

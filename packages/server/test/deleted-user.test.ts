@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { expectError } from './support/expect-error.js';
 import { startMoji, type RunningMoji } from './support/moji.js';
+import { readJson } from './support/read-json.js';
 import { createUser, postJson, type TestUser } from './support/users.js';
 
 let moji: RunningMoji;
@@ -60,7 +61,7 @@ describe('T4: a deleted user', () => {
     const user = await createUser(moji.api);
     const created = await postJson(`${moji.api}/chat/sessions`, { initial_message: 'hi' }, user.headers);
     expect(created.status, await created.clone().text()).toBe(201);
-    const { id: sessionId } = await created.json();
+    const { id: sessionId } = await readJson(created);
 
     await deleteUserRow(user.id);
     // While a stale copy may still be cached, any answer is allowed but a 5xx.
@@ -70,7 +71,8 @@ describe('T4: a deleted user', () => {
       postJson(`${moji.api}/chat/sessions`, { initial_message: 'still here?' }, user.headers),
     ]);
     for (const res of stale) expect(res.status, await res.clone().text()).toBeLessThan(500);
-    await expectError(stale[0]!, 401, 'AUTH_FAILED');
+    const [me] = stale;
+    if (me) await expectError(me, 401, 'AUTH_FAILED');
 
     await new Promise((resolve) => setTimeout(resolve, USER_CACHE_MS + 300));
     const before = await countRows(user.id);
@@ -96,7 +98,7 @@ describe('T4: a deleted user', () => {
       email: user.email,
     });
     expect(again.status, await again.clone().text()).toBe(201);
-    const newId = (await again.json()).id;
+    const newId = (await readJson(again)).id;
     expect(newId).not.toBe(user.id);
 
     await expectError(await fetch(`${moji.api}/auth/me`, { headers: user.headers }), 401, 'AUTH_FAILED');
@@ -104,8 +106,8 @@ describe('T4: a deleted user', () => {
       username: user.username,
       password: 'another password',
     });
-    const token = (await login.json()).access_token;
+    const token = (await readJson(login)).access_token;
     const me = await fetch(`${moji.api}/auth/me`, { headers: { authorization: `Bearer ${token}` } });
-    expect((await me.json()).id).toBe(newId);
+    expect((await readJson(me)).id).toBe(newId);
   });
 });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { expectError } from './support/expect-error.js';
 import { startMoji, type RunningMoji } from './support/moji.js';
+import { readJson } from './support/read-json.js';
 import { createUser } from './support/users.js';
 
 let moji: RunningMoji;
@@ -22,7 +23,7 @@ describe('GET /health', () => {
     expect(res.status, await res.clone().text()).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     expect(res.headers.get('x-request-id')).toBeTruthy();
-    const body = await res.json();
+    const body = await readJson(res);
     expect(Object.keys(body).sort()).toEqual(['services', 'status', 'timestamp', 'version']);
     expect(body).toMatchObject({
       status: 'healthy',
@@ -54,7 +55,7 @@ describe('GET /health', () => {
     for (const path of ['/health/', '/HEALTH', '/Health/']) {
       const res = await fetch(`${moji.api}${path}`);
       expect(res.status, `${path}: ${await res.clone().text()}`).toBe(200);
-      expect((await res.json()).status).toBe('healthy');
+      expect((await readJson(res)).status).toBe('healthy');
     }
   });
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { expectError, expectRawError } from './support/expect-error.js';
 import { startMoji, type RunningMoji } from './support/moji.js';
+import { readJson } from './support/read-json.js';
 import { rawRequest } from './support/raw-request.js';
 import { createUser, postJson, uniqueName, type TestUser } from './support/users.js';
 
@@ -78,14 +79,14 @@ describe('paths: letter case and trailing slash', () => {
     for (const path of ['/auth/me/', '/AUTH/ME', '/Auth/Me/']) {
       const res = await fetch(`${moji.api}${path}`, { headers: user.headers });
       expect(res.status, `${path}: ${await res.clone().text()}`).toBe(200);
-      expect((await res.json()).id).toBe(user.id);
+      expect((await readJson(res)).id).toBe(user.id);
     }
   });
 
   it('creates, lists and deletes sessions through odd spellings of the path', async () => {
     const created = await postJson(`${moji.api}/Chat/Sessions/`, {}, user.headers);
     expect(created.status, await created.clone().text()).toBe(201);
-    const { id } = await created.json();
+    const { id } = await readJson(created);
 
     const listed = await fetch(`${moji.api}/CHAT/sessions/${id}/MESSAGES/`, { headers: user.headers });
     expect(listed.status, await listed.clone().text()).toBe(200);
@@ -153,7 +154,7 @@ describe('content types', () => {
       });
 
       expect(res.status, await res.clone().text()).toBe(201);
-      expect((await res.json()).username).toBe(username);
+      expect((await readJson(res)).username).toBe(username);
     });
   }
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { expectError, expectRawError } from './support/expect-error.js';
 import { startMoji, type RunningMoji } from './support/moji.js';
+import { readJson } from './support/read-json.js';
 import { rawRequest } from './support/raw-request.js';
 import { createUser, postJson, type TestUser } from './support/users.js';
 
@@ -13,7 +14,7 @@ beforeAll(async () => {
   moji = await startMoji();
   user = await createUser(moji.api);
   const res = await postJson(`${moji.api}/chat/sessions`, { initial_message: 'keep me' }, user.headers);
-  sessionId = (await res.json()).id;
+  sessionId = (await readJson(res)).id;
 });
 
 afterAll(async () => {
@@ -81,7 +82,7 @@ describe('D1: malformed and unknown session ids', () => {
     const upper = sessionId.toUpperCase();
     const res = await fetch(`${moji.api}/chat/sessions/${upper}/messages`, { headers: user.headers });
     expect(res.status, await res.clone().text()).toBe(200);
-    expect((await res.json()).data).toHaveLength(1);
+    expect((await readJson(res)).data).toHaveLength(1);
 
     const encoded = [...sessionId].map((char) => `%${char.charCodeAt(0).toString(16)}`).join('');
     const viaEncoding = await rawRequest(moji.origin, {
@@ -137,7 +138,7 @@ describe('D2: after a delete', () => {
     const owner = await createUser(moji.api);
     const make = async (initial_message: string) => {
       const res = await postJson(`${moji.api}/chat/sessions`, { initial_message }, owner.headers);
-      return (await res.json()).id as string;
+      return (await readJson(res)).id as string;
     };
     const doomed = await make('doomed');
     const kept = await make('kept');
@@ -161,12 +162,12 @@ describe('D2: after a delete', () => {
     await expectError(await complete(doomed, owner.headers), 404, 'NOT_FOUND');
 
     const list = await fetch(`${moji.api}/chat/sessions`, { headers: owner.headers });
-    const ids = ((await list.json()).data as { id: string }[]).map((session) => session.id);
+    const ids = ((await readJson(list)).data as { id: string }[]).map((session) => session.id);
     expect(ids).toEqual([kept]);
     const keptMessages = await fetch(`${moji.api}/chat/sessions/${kept}/messages`, {
       headers: owner.headers,
     });
-    expect((await keptMessages.json()).data).toHaveLength(1);
+    expect((await readJson(keptMessages)).data).toHaveLength(1);
     const rows = await moji.server.database.db
       .selectFrom('chat_messages')
       .select('id')

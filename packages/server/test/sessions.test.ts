@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { expectError } from './support/expect-error.js';
 import { startMoji, type RunningMoji } from './support/moji.js';
+import { readJson } from './support/read-json.js';
 import { createUser, postJson, type TestUser } from './support/users.js';
 
 let moji: RunningMoji;
@@ -21,14 +22,18 @@ async function createSession(user: TestUser, body: unknown = {}) {
   const res = await postJson(`${moji.api}/chat/sessions`, body, user.headers);
   expect(res.status, await res.clone().text()).toBe(201);
 
-  return (await res.json()) as { id: string; title: string | null; message_count: number };
+  return (await readJson(res)) as { id: string; title: string | null; message_count: number };
 }
 
 async function listSessions(user: TestUser, query = '') {
   const res = await fetch(`${moji.api}/chat/sessions${query}`, { headers: user.headers });
   expect(res.status, await res.clone().text()).toBe(200);
 
-  return (await res.json()) as { object: string; data: { id: string }[]; has_more: boolean };
+  return (await readJson(res)) as {
+    object: string;
+    data: { id: string; title: string | null; message_count: number }[];
+    has_more: boolean;
+  };
 }
 
 async function listMessages(user: TestUser, sessionId: string, query = '') {
@@ -37,7 +42,7 @@ async function listMessages(user: TestUser, sessionId: string, query = '') {
   });
   expect(res.status, await res.clone().text()).toBe(200);
 
-  return (await res.json()) as {
+  return (await readJson(res)) as {
     object: string;
     data: Record<string, unknown>[];
     has_more: boolean;
@@ -60,7 +65,7 @@ describe('POST /chat/sessions', () => {
     const res = await postJson(`${moji.api}/chat/sessions`, {}, user.headers);
 
     expect(res.status, await res.clone().text()).toBe(201);
-    const session = await res.json();
+    const session = await readJson(res);
     expect(Object.keys(session).sort()).toEqual([
       'created_at',
       'id',
@@ -235,9 +240,9 @@ describe('GET /chat/sessions/{session_id}/messages', () => {
     const page1 = await listMessages(user, session.id, '?limit=2');
     expect(page1.data.map((message) => message['content'])).toEqual(['one', 'two']);
     expect(page1.has_more).toBe(true);
-    const page2 = await listMessages(user, session.id, `?limit=2&after=${page1.data[1]?.['id']}`);
+    const page2 = await listMessages(user, session.id, `?limit=2&after=${String(page1.data[1]?.['id'])}`);
     expect(page2.data.map((message) => message['role'])).toEqual(['assistant', 'user']);
-    const page3 = await listMessages(user, session.id, `?limit=2&after=${page2.data[1]?.['id']}`);
+    const page3 = await listMessages(user, session.id, `?limit=2&after=${String(page2.data[1]?.['id'])}`);
     expect(page3.data.map((message) => message['content'])).toEqual(['three']);
     expect(page3.has_more).toBe(false);
   });
@@ -323,7 +328,7 @@ describe('POST /chat/completions with session_id', () => {
       user.headers,
     );
     expect(res.status, await res.clone().text()).toBe(200);
-    const completion = await res.json();
+    const completion = await readJson(res);
     expect(completion).toMatchObject({
       object: 'chat.completion',
       model: 'echo',
@@ -342,7 +347,7 @@ describe('POST /chat/completions with session_id', () => {
       ['assistant', 'Hello there, echo!'],
     ]);
     expect(stored.data[2]).toMatchObject({ model: 'echo', incomplete: false });
-    const [listed] = (await listSessions(user)).data as { title: string; message_count: number }[];
+    const [listed] = (await listSessions(user)).data;
     expect(listed).toMatchObject({ title: 'Hello there, echo!', message_count: 3 });
 
     const second = await postJson(
@@ -350,7 +355,7 @@ describe('POST /chat/completions with session_id', () => {
       { model: 'echo', session_id: session.id, messages: [{ role: 'user', content: 'again' }] },
       user.headers,
     );
-    const secondBody = await second.json();
+    const secondBody = await readJson(second);
     // The stored transcript is sent first: echo counts its words as prompt tokens.
     expect(secondBody.usage.prompt_tokens).toBeGreaterThan(completion.usage.prompt_tokens);
     expect((await listMessages(user, session.id)).data).toHaveLength(5);
@@ -367,7 +372,7 @@ describe('POST /chat/completions with session_id', () => {
     );
 
     expect(res.status, await res.clone().text()).toBe(200);
-    expect((await res.json()).choices[0].message.content).toBe('answer me later');
+    expect((await readJson(res)).choices[0].message.content).toBe('answer me later');
     const stored = await listMessages(user, session.id);
     expect(stored.data.map((message) => message['role'])).toEqual(['user', 'assistant']);
   });
@@ -392,7 +397,7 @@ describe('GET /models', () => {
     const res = await fetch(`${moji.api}/models`, { headers: user.headers });
 
     expect(res.status, await res.clone().text()).toBe(200);
-    const body = await res.json();
+    const body = await readJson(res);
     expect(body.object).toBe('list');
     expect(body.data.map((model: { id: string }) => model.id).sort()).toEqual(['deepseek-r1', 'echo']);
     for (const model of body.data) expect(model).toMatchObject({ object: 'model', owned_by: 'echo' });

@@ -2,7 +2,8 @@ import { MojiError, toMojiError } from '@moji/contracts';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 import { REST_PREFIX, rejectUnroutable } from './rest-api.js';
-import { sendError } from './send-error.js';
+import { sendError, sendTrpcError } from './send-error.js';
+import { TRPC_PREFIX } from './trpc-api.js';
 
 function fromFastifyError(error: FastifyError): MojiError {
   switch (error.code) {
@@ -21,6 +22,17 @@ function fromFastifyError(error: FastifyError): MojiError {
   return toMojiError(error);
 }
 
+function isUnder(prefix: string, path: string): boolean {
+  return path === prefix || path.startsWith(`${prefix}/`);
+}
+
+// Each door answers in its own shape: tRPC's under /trpc, the envelope everywhere else.
+function answer(request: FastifyRequest, reply: FastifyReply, error: MojiError): FastifyReply {
+  const path = request.url.split('?', 1)[0] ?? '';
+
+  return isUnder(TRPC_PREFIX, path) ? sendTrpcError(request, reply, error) : sendError(reply, error);
+}
+
 /**
  * Answers what Fastify meets before routing, such as a path with a broken %-escape, in the
  * envelope. Such a path names nothing that exists: 404, like any malformed id.
@@ -32,29 +44,29 @@ export function answerFrameworkError(
 ): FastifyReply {
   void reply.header('X-Request-ID', request.id);
   if (error.code === 'FST_ERR_BAD_URL') {
-    return sendError(reply, new MojiError('NOT_FOUND', 'No resource has this address'));
+    return answer(request, reply, new MojiError('NOT_FOUND', 'No resource has this address'));
   }
   request.log.error({ err: error }, 'request failed');
 
-  return sendError(reply, toMojiError(error));
+  return answer(request, reply, toMojiError(error));
 }
 
-/** Answers every error Fastify itself meets, and unknown routes, in the contract's envelope. */
+/** Answers every error Fastify itself meets, and unknown routes, in the contract's shapes. */
 export function registerErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const mojiError = fromFastifyError(error);
     if (mojiError.status >= 500) request.log.error({ err: error }, 'request failed');
 
-    return sendError(reply, mojiError);
+    return answer(request, reply, mojiError);
   });
 
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?', 1)[0] ?? '';
-    if (path === REST_PREFIX || path.startsWith(`${REST_PREFIX}/`)) {
+    if (isUnder(REST_PREFIX, path)) {
       const rejected = rejectUnroutable(request, reply);
       if (rejected) return rejected;
     }
 
-    return sendError(reply, new MojiError('NOT_FOUND', `No route for ${request.method} ${path}`));
+    return answer(request, reply, new MojiError('NOT_FOUND', `No route for ${request.method} ${path}`));
   });
 }

@@ -21,7 +21,7 @@ export function createTestClient(origin: string, token?: string, maxItems = 10) 
         maxItems,
         headers: () => (token ? { authorization: `Bearer ${token}` } : {}),
         fetch: async (url, init) => {
-          const res = await fetch(url, init as RequestInit);
+          const res = await fetch(url, init);
           last.status = res.status;
           last.headers = res.headers;
 
