@@ -14,7 +14,9 @@ interface AdminFixture {
 
 async function startWithAdmin(env: Record<string, string> = {}): Promise<AdminFixture> {
   const ownDatabase = backend === 'real' && env['DATABASE_URL'] === undefined;
-  const scratch = ownDatabase ? await createScratchDatabase(process.env['DATABASE_URL'] ?? '') : undefined;
+  const scratch = ownDatabase
+    ? await createScratchDatabase(process.env['DATABASE_URL'] ?? '')
+    : undefined;
   const username = uniqueName('admin');
   const password = 'admin password 123';
   const moji = await startMoji({
@@ -26,8 +28,13 @@ async function startWithAdmin(env: Record<string, string> = {}): Promise<AdminFi
   });
   const login = await postJson(`${moji.api}/auth/token`, { username, password });
   expect(login.status, await login.clone().text()).toBe(200);
-  const headers = { authorization: `Bearer ${((await login.json()) as { access_token: string }).access_token}` };
-  const me = (await (await fetch(`${moji.api}/auth/me`, { headers })).json()) as { id: string; role: string };
+  const headers = {
+    authorization: `Bearer ${((await login.json()) as { access_token: string }).access_token}`,
+  };
+  const me = (await (await fetch(`${moji.api}/auth/me`, { headers })).json()) as {
+    id: string;
+    role: string;
+  };
   expect(me.role).toBe('admin');
 
   return {
@@ -48,7 +55,15 @@ function send(url: string, method: string, headers: Record<string, string>, body
   });
 }
 
-const userKeys = ['created_at', 'disabled', 'email', 'id', 'rate_limit_per_hour', 'role', 'username'];
+const userKeys = [
+  'created_at',
+  'disabled',
+  'email',
+  'id',
+  'rate_limit_per_hour',
+  'role',
+  'username',
+];
 
 let fixture: AdminFixture;
 let api: string;
@@ -73,7 +88,11 @@ describe('GET /admin/users', () => {
     const res = await fetch(`${api}/admin/users?limit=200`, { headers: adminHeaders });
 
     expect(res.status, await res.clone().text()).toBe(200);
-    const body = (await res.json()) as { object: string; data: Record<string, unknown>[]; has_more: boolean };
+    const body = (await res.json()) as {
+      object: string;
+      data: Record<string, unknown>[];
+      has_more: boolean;
+    };
     expect(body.object).toBe('list');
     expect(body.has_more).toBe(false);
     for (const item of body.data) expect(Object.keys(item).sort()).toEqual(userKeys);
@@ -93,7 +112,9 @@ describe('GET /admin/users', () => {
   it('pages with limit and after, and answers 404 for an unknown cursor', async () => {
     await createUser(api);
     await createUser(api);
-    const all = (await (await fetch(`${api}/admin/users?limit=200`, { headers: adminHeaders })).json()) as {
+    const all = (await (
+      await fetch(`${api}/admin/users?limit=200`, { headers: adminHeaders })
+    ).json()) as {
       data: { id: string }[];
     };
     const seen: string[] = [];
@@ -110,7 +131,9 @@ describe('GET /admin/users', () => {
     }
     expect(seen).toEqual(all.data.map((user) => user.id));
 
-    const unknown = await fetch(`${api}/admin/users?after=${crypto.randomUUID()}`, { headers: adminHeaders });
+    const unknown = await fetch(`${api}/admin/users?after=${crypto.randomUUID()}`, {
+      headers: adminHeaders,
+    });
     await expectError(unknown, 404, 'NOT_FOUND');
     for (const limit of ['0', '201', 'abc', '1.5']) {
       const res = await fetch(`${api}/admin/users?limit=${limit}`, { headers: adminHeaders });
@@ -130,18 +153,29 @@ describe('who may use the admin routes', () => {
   it('answers 403 AUTH_FORBIDDEN to a signed-in user, and changes nothing', async () => {
     const user = await createUser(api);
     for (const [method, path, body] of routes(user.id)) {
-      const error = await expectError(await send(`${api}${path}`, method, user.headers, body), 403, 'AUTH_FORBIDDEN');
+      const error = await expectError(
+        await send(`${api}${path}`, method, user.headers, body),
+        403,
+        'AUTH_FORBIDDEN',
+      );
       expect(error.type).toBe('permission_error');
     }
-    const me = (await (await fetch(`${api}/auth/me`, { headers: user.headers })).json()) as { role: string };
+    const me = (await (await fetch(`${api}/auth/me`, { headers: user.headers })).json()) as {
+      role: string;
+    };
     expect(me.role).toBe('user');
   });
 
   it('answers 403 before looking at the input', async () => {
     const user = await createUser(api);
-    const bad = await send(`${api}/admin/users/${user.id}`, 'PATCH', user.headers, { role: 'root', x: 1 });
+    const bad = await send(`${api}/admin/users/${user.id}`, 'PATCH', user.headers, {
+      role: 'root',
+      x: 1,
+    });
     await expectError(bad, 403, 'AUTH_FORBIDDEN');
-    const badQuery = await fetch(`${api}/admin/usage?since=yesterday&limit=0`, { headers: user.headers });
+    const badQuery = await fetch(`${api}/admin/usage?since=yesterday&limit=0`, {
+      headers: user.headers,
+    });
     await expectError(badQuery, 403, 'AUTH_FORBIDDEN');
   });
 
@@ -163,7 +197,9 @@ describe('who may use the admin routes', () => {
     expect(res.status, text).toBe(403);
     const body = JSON.parse(text) as { error: { data: { code: string; httpStatus: number } } };
     expect(body.error.data).toMatchObject({ code: 'AUTH_FORBIDDEN', httpStatus: 403 });
-    const list = await fetch(`${fixture.moji.origin}/trpc/admin.listUsers`, { headers: adminHeaders });
+    const list = await fetch(`${fixture.moji.origin}/trpc/admin.listUsers`, {
+      headers: adminHeaders,
+    });
     expect(list.status, await list.clone().text()).toBe(200);
   });
 });
@@ -176,13 +212,22 @@ describe('PATCH /admin/users/{id}', () => {
     expect(promoted.status, await promoted.clone().text()).toBe(200);
     const body = (await promoted.json()) as Record<string, unknown>;
     expect(Object.keys(body).sort()).toEqual(userKeys);
-    expect(body).toMatchObject({ id: user.id, username: user.username, role: 'admin', disabled: false });
+    expect(body).toMatchObject({
+      id: user.id,
+      username: user.username,
+      role: 'admin',
+      disabled: false,
+    });
     const asAdmin = await fetch(`${api}/admin/users`, { headers: user.headers });
     expect(asAdmin.status, await asAdmin.clone().text()).toBe(200);
 
     const demoted = await patchUser(user.id, { role: 'user' });
     expect(demoted.status, await demoted.clone().text()).toBe(200);
-    await expectError(await fetch(`${api}/admin/users`, { headers: user.headers }), 403, 'AUTH_FORBIDDEN');
+    await expectError(
+      await fetch(`${api}/admin/users`, { headers: user.headers }),
+      403,
+      'AUTH_FORBIDDEN',
+    );
   });
 
   it('disables a user at once; their login is answered like a wrong password', async () => {
@@ -192,9 +237,19 @@ describe('PATCH /admin/users/{id}', () => {
     expect(await disabled.json()).toMatchObject({ disabled: true });
 
     await expectError(await fetch(`${api}/auth/me`, { headers: user.headers }), 401, 'AUTH_FAILED');
-    await expectError(await fetch(`${api}/chat/sessions`, { headers: user.headers }), 401, 'AUTH_FAILED');
-    const rightPassword = await postJson(`${api}/auth/token`, { username: user.username, password: user.password });
-    const wrongPassword = await postJson(`${api}/auth/token`, { username: user.username, password: 'wrong one!' });
+    await expectError(
+      await fetch(`${api}/chat/sessions`, { headers: user.headers }),
+      401,
+      'AUTH_FAILED',
+    );
+    const rightPassword = await postJson(`${api}/auth/token`, {
+      username: user.username,
+      password: user.password,
+    });
+    const wrongPassword = await postJson(`${api}/auth/token`, {
+      username: user.username,
+      password: 'wrong one!',
+    });
     const rightText = await rightPassword.text();
     expect(rightPassword.status, rightText).toBe(401);
     expect(rightText).toBe(await wrongPassword.text());
@@ -213,7 +268,11 @@ describe('PATCH /admin/users/{id}', () => {
     expect(first.headers.get('x-ratelimit-limit')).toBe('2');
     expect(first.headers.get('x-ratelimit-remaining')).toBe('1');
     await fetch(`${api}/auth/me`, { headers: user.headers });
-    await expectError(await fetch(`${api}/auth/me`, { headers: user.headers }), 429, 'RATE_LIMIT_EXCEEDED');
+    await expectError(
+      await fetch(`${api}/auth/me`, { headers: user.headers }),
+      429,
+      'RATE_LIMIT_EXCEEDED',
+    );
 
     const raised = await patchUser(user.id, { rate_limit_per_hour: 10 });
     expect(await raised.json()).toMatchObject({ rate_limit_per_hour: 10 });
@@ -233,7 +292,12 @@ describe('PATCH /admin/users/{id}', () => {
     const user = await createUser(api);
     const res = await patchUser(user.id, {});
     expect(res.status, await res.clone().text()).toBe(200);
-    expect(await res.json()).toMatchObject({ id: user.id, role: 'user', disabled: false, rate_limit_per_hour: null });
+    expect(await res.json()).toMatchObject({
+      id: user.id,
+      role: 'user',
+      disabled: false,
+      rate_limit_per_hour: null,
+    });
   });
 
   const invalid: [string, unknown][] = [
@@ -253,7 +317,9 @@ describe('PATCH /admin/users/{id}', () => {
     it(`answers 400 VALIDATION_ERROR for ${name}, and changes nothing`, async () => {
       const user = await createUser(api);
       await expectError(await patchUser(user.id, body), 400, 'VALIDATION_ERROR');
-      const me = (await (await fetch(`${api}/auth/me`, { headers: user.headers })).json()) as Record<string, unknown>;
+      const me = (await (
+        await fetch(`${api}/auth/me`, { headers: user.headers })
+      ).json()) as Record<string, unknown>;
       expect(me).toMatchObject({ role: 'user', email: user.email });
     });
   }
@@ -271,24 +337,41 @@ describe('PATCH /admin/users/{id}', () => {
     ];
     for (const id of ids) {
       await expectError(await patchUser(id, { role: 'admin' }), 404, 'NOT_FOUND');
-      await expectError(await send(`${api}/admin/users/${id}`, 'DELETE', adminHeaders), 404, 'NOT_FOUND');
+      await expectError(
+        await send(`${api}/admin/users/${id}`, 'DELETE', adminHeaders),
+        404,
+        'NOT_FOUND',
+      );
     }
     const upper = await patchUser(user.id.toUpperCase(), { rate_limit_per_hour: 7 });
     expect(upper.status, await upper.clone().text()).toBe(200);
     expect(await upper.json()).toMatchObject({ id: user.id, rate_limit_per_hour: 7 });
   });
 
-  it("answers 409 when an admin changes their own role or disabled flag, or deletes themselves", async () => {
+  it('answers 409 when an admin changes their own role or disabled flag, or deletes themselves', async () => {
     const self = fixture.admin.id;
-    for (const body of [{ role: 'user' }, { role: 'admin' }, { disabled: true }, { disabled: false }]) {
+    for (const body of [
+      { role: 'user' },
+      { role: 'admin' },
+      { disabled: true },
+      { disabled: false },
+    ]) {
       const error = await expectError(await patchUser(self, body), 409, 'CONFLICT');
       expect(error.details).toEqual({ reason: 'own_account' });
     }
-    await expectError(await send(`${api}/admin/users/${self}`, 'DELETE', adminHeaders), 409, 'CONFLICT');
+    await expectError(
+      await send(`${api}/admin/users/${self}`, 'DELETE', adminHeaders),
+      409,
+      'CONFLICT',
+    );
 
     const ownLimit = await patchUser(self, { rate_limit_per_hour: 0 });
     expect(ownLimit.status, await ownLimit.clone().text()).toBe(200);
-    expect(await ownLimit.json()).toMatchObject({ role: 'admin', disabled: false, rate_limit_per_hour: 0 });
+    expect(await ownLimit.json()).toMatchObject({
+      role: 'admin',
+      disabled: false,
+      rate_limit_per_hour: 0,
+    });
   });
 });
 
@@ -318,7 +401,9 @@ async function readUsage(query = ''): Promise<UsageRow[]> {
   const rows: UsageRow[] = [];
   let after = '';
   for (let page = 0; page < 50; page += 1) {
-    const res = await fetch(`${api}/admin/usage?limit=200${after}${query}`, { headers: adminHeaders });
+    const res = await fetch(`${api}/admin/usage?limit=200${after}${query}`, {
+      headers: adminHeaders,
+    });
     expect(res.status, await res.clone().text()).toBe(200);
     const body = (await res.json()) as { data: UsageRow[]; has_more: boolean };
     rows.push(...body.data);
@@ -332,26 +417,52 @@ async function readUsage(query = ''): Promise<UsageRow[]> {
 describe('DELETE /admin/users/{id}', () => {
   it('deletes a user and their sessions; their token gets 401 and their usage stays', async () => {
     const user = await createUser(api);
-    const session = (await (await postJson(`${api}/chat/sessions`, { initial_message: 'hi' }, user.headers)).json()) as {
+    const session = (await (
+      await postJson(`${api}/chat/sessions`, { initial_message: 'hi' }, user.headers)
+    ).json()) as {
       id: string;
     };
-    const usage = await complete(user, { session_id: session.id, messages: [{ role: 'user', content: 'one two' }] });
+    const usage = await complete(user, {
+      session_id: session.id,
+      messages: [{ role: 'user', content: 'one two' }],
+    });
 
     const res = await send(`${api}/admin/users/${user.id}`, 'DELETE', adminHeaders);
     expect(res.status, await res.clone().text()).toBe(204);
     expect(await res.text()).toBe('');
 
     for (const path of ['/auth/me', '/chat/sessions', `/chat/sessions/${session.id}/messages`]) {
-      await expectError(await fetch(`${api}${path}`, { headers: user.headers }), 401, 'AUTH_FAILED');
+      await expectError(
+        await fetch(`${api}${path}`, { headers: user.headers }),
+        401,
+        'AUTH_FAILED',
+      );
     }
     const db = fixture.moji.server.database.db;
-    const sessions = await db.selectFrom('chat_sessions').select('id').where('user_id', '=', user.id).execute();
-    const messages = await db.selectFrom('chat_messages').select('id').where('session_id', '=', session.id).execute();
+    const sessions = await db
+      .selectFrom('chat_sessions')
+      .select('id')
+      .where('user_id', '=', user.id)
+      .execute();
+    const messages = await db
+      .selectFrom('chat_messages')
+      .select('id')
+      .where('session_id', '=', session.id)
+      .execute();
     expect([sessions.length, messages.length]).toEqual([0, 0]);
-    await expectError(await send(`${api}/admin/users/${user.id}`, 'DELETE', adminHeaders), 404, 'NOT_FOUND');
+    await expectError(
+      await send(`${api}/admin/users/${user.id}`, 'DELETE', adminHeaders),
+      404,
+      'NOT_FOUND',
+    );
 
     const kept = (await readUsage()).find((row) => row.user_id === user.id);
-    expect(kept).toEqual({ user_id: user.id, username: user.username, requests: 1, ...pickTokens(usage) });
+    expect(kept).toEqual({
+      user_id: user.id,
+      username: user.username,
+      requests: 1,
+      ...pickTokens(usage),
+    });
   });
 
   it('leaves an account that reuses the name out of reach of the old token', async () => {
@@ -366,9 +477,14 @@ describe('DELETE /admin/users/{id}', () => {
     expect(again.status, await again.clone().text()).toBe(201);
 
     await expectError(await fetch(`${api}/auth/me`, { headers: user.headers }), 401, 'AUTH_FAILED');
-    const login = await postJson(`${api}/auth/token`, { username: user.username, password: user.password });
+    const login = await postJson(`${api}/auth/token`, {
+      username: user.username,
+      password: user.password,
+    });
     const token = ((await login.json()) as { access_token: string }).access_token;
-    const list = await fetch(`${api}/chat/sessions`, { headers: { authorization: `Bearer ${token}` } });
+    const list = await fetch(`${api}/chat/sessions`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(((await list.json()) as { data: unknown[] }).data).toEqual([]);
   });
 });
@@ -415,13 +531,16 @@ describe('GET /admin/usage', () => {
     const user = await createUser(api);
     await complete(user, { messages: [{ role: 'user', content: 'timed call' }] });
     const after = new Date(Date.now() + 1000).toISOString();
-    const find = async (query: string) => (await readUsage(query)).find((row) => row.user_id === user.id);
+    const find = async (query: string) =>
+      (await readUsage(query)).find((row) => row.user_id === user.id);
 
     expect((await find(`&since=${before}`))?.requests).toBe(1);
     expect((await find(`&since=${before}&until=${after}`))?.requests).toBe(1);
     expect(await find(`&since=${after}`)).toBeUndefined();
     expect(await find(`&until=${before}`)).toBeUndefined();
-    const offset = encodeURIComponent(new Date(Date.parse(before)).toISOString().replace('Z', '+00:00'));
+    const offset = encodeURIComponent(
+      new Date(Date.parse(before)).toISOString().replace('Z', '+00:00'),
+    );
     expect((await find(`&since=${offset}`))?.requests).toBe(1);
   });
 
@@ -437,9 +556,17 @@ describe('GET /admin/usage', () => {
       'bogus=1',
     ];
     for (const query of queries) {
-      await expectError(await fetch(`${api}/admin/usage?${query}`, { headers: adminHeaders }), 400, 'VALIDATION_ERROR');
+      await expectError(
+        await fetch(`${api}/admin/usage?${query}`, { headers: adminHeaders }),
+        400,
+        'VALIDATION_ERROR',
+      );
     }
-    await expectError(await fetch(`${api}/admin/usage?after=nope`, { headers: adminHeaders }), 404, 'NOT_FOUND');
+    await expectError(
+      await fetch(`${api}/admin/usage?after=nope`, { headers: adminHeaders }),
+      404,
+      'NOT_FOUND',
+    );
   });
 });
 
@@ -448,14 +575,23 @@ describe('the last admin', () => {
     const local = await startWithAdmin();
     try {
       const other = await createUser(local.moji.api);
-      const promoted = await send(`${local.moji.api}/admin/users/${other.id}`, 'PATCH', local.admin.headers, {
-        role: 'admin',
-      });
+      const promoted = await send(
+        `${local.moji.api}/admin/users/${other.id}`,
+        'PATCH',
+        local.admin.headers,
+        {
+          role: 'admin',
+        },
+      );
       expect(promoted.status, await promoted.clone().text()).toBe(200);
 
       const answers = await Promise.all([
-        send(`${local.moji.api}/admin/users/${other.id}`, 'PATCH', local.admin.headers, { role: 'user' }),
-        send(`${local.moji.api}/admin/users/${local.admin.id}`, 'PATCH', other.headers, { role: 'user' }),
+        send(`${local.moji.api}/admin/users/${other.id}`, 'PATCH', local.admin.headers, {
+          role: 'user',
+        }),
+        send(`${local.moji.api}/admin/users/${local.admin.id}`, 'PATCH', other.headers, {
+          role: 'user',
+        }),
       ]);
       const statuses = answers.map((res) => res.status).sort();
       expect(statuses[0], await answers[0]?.clone().text()).toBe(200);
@@ -480,21 +616,38 @@ describe('the last admin', () => {
       const second = await startMoji({ DATABASE_URL: scratch.url });
       try {
         const other = await createUser(first.moji.api);
-        await send(`${first.moji.api}/admin/users/${other.id}`, 'PATCH', first.admin.headers, { role: 'admin' });
+        await send(`${first.moji.api}/admin/users/${other.id}`, 'PATCH', first.admin.headers, {
+          role: 'admin',
+        });
         // The second process now holds `other` as an admin for up to five seconds.
         const warm = await fetch(`${second.api}/admin/users`, { headers: other.headers });
         expect(warm.status, await warm.clone().text()).toBe(200);
-        const demoted = await send(`${first.moji.api}/admin/users/${other.id}`, 'PATCH', first.admin.headers, {
-          role: 'user',
-        });
+        const demoted = await send(
+          `${first.moji.api}/admin/users/${other.id}`,
+          'PATCH',
+          first.admin.headers,
+          {
+            role: 'user',
+          },
+        );
         expect(demoted.status, await demoted.clone().text()).toBe(200);
 
         const target = `${second.api}/admin/users/${first.admin.id}`;
-        for (const [method, body] of [['PATCH', { role: 'user' }], ['PATCH', { disabled: true }], ['DELETE', undefined]] as const) {
-          const error = await expectError(await send(target, method, other.headers, body), 409, 'CONFLICT');
+        for (const [method, body] of [
+          ['PATCH', { role: 'user' }],
+          ['PATCH', { disabled: true }],
+          ['DELETE', undefined],
+        ] as const) {
+          const error = await expectError(
+            await send(target, method, other.headers, body),
+            409,
+            'CONFLICT',
+          );
           expect(error.details).toEqual({ reason: 'last_admin' });
         }
-        const me = (await (await fetch(`${first.moji.api}/auth/me`, { headers: first.admin.headers })).json()) as {
+        const me = (await (
+          await fetch(`${first.moji.api}/auth/me`, { headers: first.admin.headers })
+        ).json()) as {
           role: string;
         };
         expect(me.role).toBe('admin');

@@ -79,7 +79,11 @@ function slowUpload(url: string, headers: Record<string, string>, body: string) 
   const req = request(url, {
     method: 'POST',
     agent: false,
-    headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+    headers: {
+      ...headers,
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
+    },
   });
   answer = new Promise((resolve, reject) => {
     req.on('response', (res) => {
@@ -122,17 +126,31 @@ describe.skipIf(skipReason !== undefined)(titled('a stop signal', skipReason), (
   it('lets in-flight requests and streams finish, writes their turns and usage, then exits 0', async () => {
     const moji = await spawnMoji({ SHUTDOWN_GRACE_MS: '15000' });
     const user: TestUser = await createUser(moji.api);
-    const session = (await (await postJson(`${moji.api}/chat/sessions`, {}, user.headers)).json()) as { id: string };
+    const session = (await (
+      await postJson(`${moji.api}/chat/sessions`, {}, user.headers)
+    ).json()) as { id: string };
 
     const stream = await postJson(
       `${moji.api}/chat/completions`,
-      { stream: true, session_id: session.id, messages: [{ role: 'user', content: 'slow:12:150' }] },
+      {
+        stream: true,
+        session_id: session.id,
+        messages: [{ role: 'user', content: 'slow:12:150' }],
+      },
       user.headers,
     );
     expect(stream.status).toBe(200);
     const streamed = stream.text().then((text) => ({ text, at: Date.now() }));
-    const plain = postJson(`${moji.api}/chat/completions`, { messages: [{ role: 'user', content: 'slow:8:150' }] }, user.headers);
-    const upload = slowUpload(`${moji.api}/chat/sessions`, user.headers, JSON.stringify({ initial_message: 'late' }));
+    const plain = postJson(
+      `${moji.api}/chat/completions`,
+      { messages: [{ role: 'user', content: 'slow:8:150' }] },
+      user.headers,
+    );
+    const upload = slowUpload(
+      `${moji.api}/chat/sessions`,
+      user.headers,
+      JSON.stringify({ initial_message: 'late' }),
+    );
     await sleep(200);
 
     const stoppedAt = Date.now();
@@ -145,9 +163,10 @@ describe.skipIf(skipReason !== undefined)(titled('a stop signal', skipReason), (
     expect(uploaded.status, uploaded.text).toBe(201);
     const answered = await plain;
     expect(answered.status, await answered.clone().text()).toBe(200);
-    expect(((await answered.json()) as { choices: { message: { content: string } }[] }).choices[0]?.message.content).toBe(
-      Array.from({ length: 8 }, (_, index) => `w${index} `).join(''),
-    );
+    expect(
+      ((await answered.json()) as { choices: { message: { content: string } }[] }).choices[0]
+        ?.message.content,
+    ).toBe(Array.from({ length: 8 }, (_, index) => `w${index} `).join(''));
     const { text, at: streamEnd } = await streamed;
     expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true);
     expect(streamEnd - stoppedAt).toBeGreaterThan(1000);
@@ -170,7 +189,9 @@ describe.skipIf(skipReason !== undefined)(titled('a stop signal', skipReason), (
         ['user', false],
         ['assistant', false],
       ]);
-      expect(turn.rows[1]?.content).toBe(Array.from({ length: 12 }, (_, index) => `w${index} `).join(''));
+      expect(turn.rows[1]?.content).toBe(
+        Array.from({ length: 12 }, (_, index) => `w${index} `).join(''),
+      );
       const usage = await client.query('select 1 from usage_records where user_id = $1', [user.id]);
       expect(usage.rowCount).toBe(2);
     } finally {

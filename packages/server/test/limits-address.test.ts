@@ -18,11 +18,17 @@ function clientAt(localAddress: string) {
       const payload = JSON.stringify(body);
       const req = request(
         url,
-        { method: 'POST', localAddress, headers: { 'content-type': 'application/json', ...headers } },
+        {
+          method: 'POST',
+          localAddress,
+          headers: { 'content-type': 'application/json', ...headers },
+        },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }),
+          );
           res.on('error', reject);
         },
       );
@@ -73,13 +79,20 @@ describe('the per-address limit of /auth/token and /auth/register', () => {
     const statuses: number[] = [];
     for (let call = 0; call < 5; call += 1) {
       const header = { 'x-forwarded-for': `192.0.2.${call + 1}, ${client}` };
-      statuses.push((await proxy(`${moji.api}/auth/token`, { username: 'nobody', password: 'x' }, header)).status);
+      statuses.push(
+        (await proxy(`${moji.api}/auth/token`, { username: 'nobody', password: 'x' }, header))
+          .status,
+      );
     }
 
     expect(statuses).toEqual([401, 401, 401, 429, 429]);
-    const neighbour = await proxy(`${moji.api}/auth/token`, { username: 'nobody', password: 'x' }, {
-      'x-forwarded-for': `10.0.0.${randomInt(1, 255)}`,
-    });
+    const neighbour = await proxy(
+      `${moji.api}/auth/token`,
+      { username: 'nobody', password: 'x' },
+      {
+        'x-forwarded-for': `10.0.0.${randomInt(1, 255)}`,
+      },
+    );
     expect(neighbour.status, neighbour.text).toBe(401);
   });
 

@@ -29,7 +29,12 @@ function limitHeaders(res: Response) {
 function streamCompletion(api: string, user: TestUser, body: Record<string, unknown> = {}) {
   return postJson(
     `${api}/chat/completions`,
-    { model: 'echo', stream: true, messages: [{ role: 'user', content: 'count me once' }], ...body },
+    {
+      model: 'echo',
+      stream: true,
+      messages: [{ role: 'user', content: 'count me once' }],
+      ...body,
+    },
     user.headers,
   );
 }
@@ -103,9 +108,12 @@ describe('the hourly limit per user (L1)', () => {
   it('charges a tRPC batch one call per procedure and shows the state after the last', async () => {
     const user = await createUser(moji.api);
     const input = encodeURIComponent(JSON.stringify({}));
-    const res = await fetch(`${moji.origin}/trpc/auth.me,models.list,auth.me?batch=1&input=${input}`, {
-      headers: user.headers,
-    });
+    const res = await fetch(
+      `${moji.origin}/trpc/auth.me,models.list,auth.me?batch=1&input=${input}`,
+      {
+        headers: user.headers,
+      },
+    );
     expect(res.status, await res.clone().text()).toBe(200);
     expect(limitHeaders(res)).toMatchObject({ limit: '100', remaining: '97' });
 

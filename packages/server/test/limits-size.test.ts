@@ -29,12 +29,23 @@ describe('bodies are bounded by BODY_LIMIT_BYTES', () => {
       ['/auth/token', { username: 'someone', password: filler }],
       ['/chat/sessions', { initial_message: filler }],
       ['/chat/completions', { model: 'echo', messages: [{ role: 'user', content: filler }] }],
-      ['/chat/completions', { model: 'echo', stream: true, messages: [{ role: 'user', content: filler }] }],
+      [
+        '/chat/completions',
+        { model: 'echo', stream: true, messages: [{ role: 'user', content: filler }] },
+      ],
     ];
     for (const [path, body] of cases) {
-      await expectError(await postJson(`${small.api}${path}`, body, smallUser.headers), 413, 'PAYLOAD_TOO_LARGE');
+      await expectError(
+        await postJson(`${small.api}${path}`, body, smallUser.headers),
+        413,
+        'PAYLOAD_TOO_LARGE',
+      );
     }
-    const fits = await postJson(`${small.api}/chat/sessions`, { initial_message: 'x'.repeat(3000) }, smallUser.headers);
+    const fits = await postJson(
+      `${small.api}/chat/sessions`,
+      { initial_message: 'x'.repeat(3000) },
+      smallUser.headers,
+    );
     expect(fits.status, await fits.clone().text()).toBe(201);
   });
 
@@ -44,7 +55,10 @@ describe('bodies are bounded by BODY_LIMIT_BYTES', () => {
     const res = await rawRequest(moji.origin, {
       method: 'POST',
       path: '/api/v1/chat/completions',
-      headers: { 'content-type': 'application/json', authorization: user.headers['authorization'] ?? '' },
+      headers: {
+        'content-type': 'application/json',
+        authorization: user.headers['authorization'] ?? '',
+      },
       body: Buffer.alloc(20 * MIB, 'a'),
     });
 
@@ -60,17 +74,36 @@ describe('bodies are bounded by BODY_LIMIT_BYTES', () => {
 
 describe('every text field is bounded', () => {
   it('takes an initial message of exactly 1 MiB and refuses one character more', async () => {
-    const fits = await postJson(`${moji.api}/chat/sessions`, { initial_message: 'a'.repeat(MIB) }, user.headers);
+    const fits = await postJson(
+      `${moji.api}/chat/sessions`,
+      { initial_message: 'a'.repeat(MIB) },
+      user.headers,
+    );
     expect(fits.status, (await fits.clone().text()).slice(0, 300)).toBe(201);
-    const over = await postJson(`${moji.api}/chat/sessions`, { initial_message: 'a'.repeat(MIB + 1) }, user.headers);
+    const over = await postJson(
+      `${moji.api}/chat/sessions`,
+      { initial_message: 'a'.repeat(MIB + 1) },
+      user.headers,
+    );
     await expectError(over, 400, 'VALIDATION_ERROR');
   });
 
   it('refuses message content over 1 MiB and more than 2048 messages', async () => {
     const long = { model: 'echo', messages: [{ role: 'user', content: 'a'.repeat(MIB + 1) }] };
-    await expectError(await postJson(`${moji.api}/chat/completions`, long, user.headers), 400, 'VALIDATION_ERROR');
-    const many = { model: 'echo', messages: Array.from({ length: 2049 }, () => ({ role: 'user', content: 'hi' })) };
-    await expectError(await postJson(`${moji.api}/chat/completions`, many, user.headers), 400, 'VALIDATION_ERROR');
+    await expectError(
+      await postJson(`${moji.api}/chat/completions`, long, user.headers),
+      400,
+      'VALIDATION_ERROR',
+    );
+    const many = {
+      model: 'echo',
+      messages: Array.from({ length: 2049 }, () => ({ role: 'user', content: 'hi' })),
+    };
+    await expectError(
+      await postJson(`${moji.api}/chat/completions`, many, user.headers),
+      400,
+      'VALIDATION_ERROR',
+    );
   });
 
   it('answers a 2 MB username with 400, at registration and at login', async () => {
@@ -81,11 +114,17 @@ describe('every text field is bounded', () => {
       email: 'big@example.com',
     });
     await expectError(register, 400, 'VALIDATION_ERROR');
-    await expectError(await postJson(`${moji.api}/auth/token`, { username, password: 'x' }), 400, 'VALIDATION_ERROR');
+    await expectError(
+      await postJson(`${moji.api}/auth/token`, { username, password: 'x' }),
+      400,
+      'VALIDATION_ERROR',
+    );
   });
 
   it('refuses a paging cursor of more than 256 characters', async () => {
-    const res = await fetch(`${moji.api}/chat/sessions?after=${'a'.repeat(257)}`, { headers: user.headers });
+    const res = await fetch(`${moji.api}/chat/sessions?after=${'a'.repeat(257)}`, {
+      headers: user.headers,
+    });
     await expectError(res, 400, 'VALIDATION_ERROR');
   });
 });

@@ -10,7 +10,11 @@ const instantSchema = z.iso.datetime({ offset: true });
  * (exclusive); paged by user id with `limit` and `after`.
  */
 export const usageInputSchema = z
-  .strictObject({ since: instantSchema.optional(), until: instantSchema.optional(), ...pageQueryShape })
+  .strictObject({
+    since: instantSchema.optional(),
+    until: instantSchema.optional(),
+    ...pageQueryShape,
+  })
   .optional();
 
 /** The query of `GET /admin/usage`. */

@@ -25,7 +25,8 @@ export function findPostgresBin(): string | undefined {
 
 /** Why a private PostgreSQL cannot be started here, or undefined when it can. */
 export function postgresMissing(): string | undefined {
-  if (!findPostgresBin()) return `PostgreSQL's programs are not under ${POSTGRES_ROOT}/<version>/bin`;
+  if (!findPostgresBin())
+    return `PostgreSQL's programs are not under ${POSTGRES_ROOT}/<version>/bin`;
   if (isRoot && !existsSync('/usr/sbin/runuser') && !existsSync('/sbin/runuser')) {
     return 'runuser is missing: PostgreSQL refuses to run as root';
   }
@@ -63,7 +64,9 @@ function asPostgres(program: string, args: string[]): [string, string[]] {
 // The postmaster's pid is the first line of postmaster.pid; its sessions are its children.
 function signalServer(data: string, signal: NodeJS.Signals): void {
   const postmaster = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n', 1)[0]);
-  const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(postmaster)], { encoding: 'utf8' })
+  const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(postmaster)], {
+    encoding: 'utf8',
+  })
     .split('\n')
     .map((line) => Number(line.trim()))
     .filter((pid) => pid > 0);
@@ -86,11 +89,26 @@ export async function startPostgres(): Promise<PostgresInstance> {
   const ctl = (args: string[]) => run(...asPostgres(pgCtl, ['-D', data, ...args]));
   let running = false;
 
-  await run(...asPostgres(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync']));
+  await run(
+    ...asPostgres(join(bin, 'initdb'), [
+      '-D',
+      data,
+      '-U',
+      'postgres',
+      '-A',
+      'trust',
+      '-E',
+      'UTF8',
+      '--locale=C',
+      '--no-sync',
+    ]),
+  );
   const serverOptions = `-p ${port} -k ${base} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=200`;
   const kill = () => {
     try {
-      execFileSync(...asPostgres(pgCtl, ['-D', data, '-m', 'immediate', 'stop']), { stdio: 'ignore' });
+      execFileSync(...asPostgres(pgCtl, ['-D', data, '-m', 'immediate', 'stop']), {
+        stdio: 'ignore',
+      });
     } catch {
       // already stopped
     }
@@ -147,7 +165,9 @@ export async function startPostgres(): Promise<PostgresInstance> {
  * Makes an empty database on a PostgreSQL server that others share, for a test that needs
  * to know every row (which admins exist, say); `drop` removes it.
  */
-export async function createScratchDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+export async function createScratchDatabase(
+  serverUrl: string,
+): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `moji_scratch_${randomBytes(6).toString('hex')}`;
   const admin = async (statement: string) => {
     const client = new pg.Client({ connectionString: serverUrl });

@@ -59,13 +59,23 @@ export async function startRedis(): Promise<RedisInstance> {
     url: `redis://127.0.0.1:${port}`,
     port,
     async start() {
-      const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+      const args = [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+      ];
       const started = spawn(program, args, { stdio: 'ignore' });
       child = started;
       live.add(started);
       started.once('exit', () => live.delete(started));
       for (let attempt = 0; attempt < 100; attempt += 1) {
-        if (started.exitCode !== null) throw new Error(`redis-server exited with ${started.exitCode}`);
+        if (started.exitCode !== null)
+          throw new Error(`redis-server exited with ${started.exitCode}`);
         if (await answersPing(port)) return;
         await new Promise((resolve) => setTimeout(resolve, 100));
       }

@@ -47,13 +47,24 @@ async function answer(body: UpstreamBody, res: import('node:http').ServerRespons
   const [, count = '3', delay = '10'] = (body.messages.at(-1)?.content ?? '').split(':');
   const chunks = Array.from({ length: Number(count) }, (_, index) => `w${index} `);
   const base = { id: 'chatcmpl-slow', created: Math.floor(Date.now() / 1000), model: body.model };
-  const usage = { prompt_tokens: 1, completion_tokens: chunks.length, total_tokens: chunks.length + 1 };
+  const usage = {
+    prompt_tokens: 1,
+    completion_tokens: chunks.length,
+    total_tokens: chunks.length + 1,
+  };
 
   if (!body.stream) {
     await sleep(chunks.length * Number(delay));
     const message = { role: 'assistant', content: chunks.join('') };
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ ...base, object: 'chat.completion', choices: [{ index: 0, message, finish_reason: 'stop' }], usage }));
+    res.end(
+      JSON.stringify({
+        ...base,
+        object: 'chat.completion',
+        choices: [{ index: 0, message, finish_reason: 'stop' }],
+        usage,
+      }),
+    );
 
     return;
   }

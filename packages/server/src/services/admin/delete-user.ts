@@ -7,7 +7,11 @@ import { isActiveAdmin, lastAdminConflict, lockTarget, parseUserId } from './loc
  * Deletes a user; their sessions and messages go with them (the foreign keys cascade), their
  * usage rows stay under the username they had. Their tokens stop working at once here.
  */
-export async function deleteUser(deps: ServiceDeps, caller: Caller, input: UserIdInput): Promise<void> {
+export async function deleteUser(
+  deps: ServiceDeps,
+  caller: Caller,
+  input: UserIdInput,
+): Promise<void> {
   const id = parseUserId(input.id);
   if (id === caller.id) {
     throw new MojiError('CONFLICT', 'Admins cannot delete their own account', {

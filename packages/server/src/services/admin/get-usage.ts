@@ -1,4 +1,10 @@
-import { MojiError, validationError, type List, type UsageInput, type UserUsage } from '@moji/contracts';
+import {
+  MojiError,
+  validationError,
+  type List,
+  type UsageInput,
+  type UserUsage,
+} from '@moji/contracts';
 import { sql } from 'kysely';
 
 import { parseUuid } from '../../db/parse-uuid.js';
@@ -41,7 +47,11 @@ export async function getUsage(deps: ServiceDeps, input: UsageInput): Promise<Li
     }
     query = query.where('user_id', '>', afterId);
   }
-  const rows = await query.groupBy('user_id').orderBy('user_id').limit(limit + 1).execute();
+  const rows = await query
+    .groupBy('user_id')
+    .orderBy('user_id')
+    .limit(limit + 1)
+    .execute();
 
   // PostgreSQL sums and counts are bigints, which the drivers hand over as strings.
   const usage = rows.map((row) => ({

@@ -9,7 +9,10 @@ import { toPage } from './to-page.js';
 const DEFAULT_PAGE = 50;
 
 /** Every user, oldest account first, paged by user id. */
-export async function listUsers(deps: ServiceDeps, input: ListUsersInput): Promise<List<AdminUser>> {
+export async function listUsers(
+  deps: ServiceDeps,
+  input: ListUsersInput,
+): Promise<List<AdminUser>> {
   const limit = input?.limit ?? DEFAULT_PAGE;
   const db = deps.database.db;
   let query = db.selectFrom('users').selectAll();
@@ -29,7 +32,11 @@ export async function listUsers(deps: ServiceDeps, input: ListUsersInput): Promi
       sql<boolean>`(created_at, id) > (select c.created_at, c.id from users c where c.id = ${cursor.id})`,
     );
   }
-  const rows = await query.orderBy('created_at', 'asc').orderBy('id', 'asc').limit(limit + 1).execute();
+  const rows = await query
+    .orderBy('created_at', 'asc')
+    .orderBy('id', 'asc')
+    .limit(limit + 1)
+    .execute();
 
   return toPage(rows.map(toAdminUser), limit);
 }

@@ -35,7 +35,12 @@ export async function lockTarget(
     .orderBy('id')
     .forUpdate()
     .execute();
-  const target = await trx.selectFrom('users').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+  const target = await trx
+    .selectFrom('users')
+    .selectAll()
+    .where('id', '=', id)
+    .forUpdate()
+    .executeTakeFirst();
   if (!target) throw userNotFound();
 
   return { target, otherAdmins: admins.filter((admin) => admin.id !== id).length };

@@ -5,13 +5,16 @@ import type { ServiceDeps } from '../deps.js';
 import { isActiveAdmin, lastAdminConflict, lockTarget, parseUserId } from './lock-target.js';
 import { toAdminUser } from './to-admin-user.js';
 
-type UserChanges = Partial<Pick<UsersTable, 'role' | 'rate_limit_per_hour'> & { disabled: boolean }>;
+type UserChanges = Partial<
+  Pick<UsersTable, 'role' | 'rate_limit_per_hour'> & { disabled: boolean }
+>;
 
 function changesOf(input: UpdateUserInput): UserChanges {
   const changes: UserChanges = {};
   if (input.role !== undefined) changes.role = input.role;
   if (input.disabled !== undefined) changes.disabled = input.disabled;
-  if (input.rate_limit_per_hour !== undefined) changes.rate_limit_per_hour = input.rate_limit_per_hour;
+  if (input.rate_limit_per_hour !== undefined)
+    changes.rate_limit_per_hour = input.rate_limit_per_hour;
 
   return changes;
 }
@@ -41,7 +44,12 @@ export async function updateUser(
     }
     if (Object.keys(changes).length === 0) return target;
 
-    return trx.updateTable('users').set(changes).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+    return trx
+      .updateTable('users')
+      .set(changes)
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
   });
   deps.users.drop(id);
 
