@@ -1,30 +1,32 @@
-import type { AppRouter } from '@moji/contracts';
-import { createTRPCClient, httpBatchLink } from '@trpc/client';
-
-/** Options of `createMojiClient`. */
-export interface MojiClientOptions {
-  /** The server's origin, such as `http://localhost:8000`; `/trpc` is appended. */
-  baseUrl: string;
-  /** A bearer token from `auth.token`. */
-  token?: string;
-}
-
-/**
- * A typed client for Moji's API.
- *
- * @example
- * const moji = createMojiClient({ baseUrl: 'http://localhost:8000', token });
- * const me = await moji.auth.me.query();
- */
-export function createMojiClient(options: MojiClientOptions) {
-  const url = `${options.baseUrl.replace(/\/+$/, '')}/trpc`;
-
-  return createTRPCClient<AppRouter>({
-    links: [
-      httpBatchLink({
-        url,
-        headers: () => (options.token ? { authorization: `Bearer ${options.token}` } : {}),
-      }),
-    ],
-  });
-}
+/** Moji's typed TypeScript client, built on tRPC and typed by the server's own routers. */
+export {
+  createMojiClient,
+  type MojiClient,
+  type MojiClientExtras,
+  type MojiClientOptions,
+  type StreamCompletionChunk,
+  type StreamCompletionInput,
+} from './create-moji-client.js';
+export {
+  MojiClientError,
+  toMojiClientError,
+  type MojiClientErrorCode,
+} from './moji-client-error.js';
+export { mojiErrorLink } from './moji-error-link.js';
+/** The type of the API's router, for tRPC tooling. */
+export type { AppRouter } from '@moji/contracts';
+/** The API's own types, for values a client sends and receives. */
+export type {
+  Completion,
+  CompletionChunk,
+  CompletionRequest,
+  ErrorCode,
+  ErrorDetails,
+  ErrorType,
+  Message,
+  Model,
+  Session,
+  StoredMessage,
+  Token,
+  User,
+} from '@moji/contracts/schemas';
