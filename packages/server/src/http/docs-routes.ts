@@ -12,6 +12,19 @@ export const OPENAPI_PATH = `${REST_PREFIX}/openapi.json`;
 /** Where the interactive API docs are served. */
 export const DOCS_PATH = '/docs';
 
+// The routers are fixed for the life of the process, so one document serves every app.
+const documents = new Map<string, string>();
+
+function openApiJson(version: string): string {
+  let json = documents.get(version);
+  if (json === undefined) {
+    json = JSON.stringify(createOpenApiDocument(version));
+    documents.set(version, json);
+  }
+
+  return json;
+}
+
 // Scalar serves its page at `/docs/` (redirecting `/docs`) and its script beside it.
 const docsPaths = [DOCS_PATH, `${DOCS_PATH}/`, `${DOCS_PATH}/js/scalar.js`];
 
@@ -39,7 +52,7 @@ function rejectOtherMethods(app: FastifyInstance, url: string): void {
  * styles from Moji alone: no CDN, no web fonts, no AI agent, no request proxy.
  */
 export async function registerDocsRoutes(app: FastifyInstance, version: string): Promise<void> {
-  const document = JSON.stringify(createOpenApiDocument(version));
+  const document = openApiJson(version);
 
   app.get(OPENAPI_PATH, (_request, reply) =>
     reply.type('application/json; charset=utf-8').send(document),
