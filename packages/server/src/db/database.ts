@@ -73,11 +73,15 @@ export function openDatabase(options: {
   let migrated: Promise<void> | undefined;
 
   async function migrate(): Promise<void> {
-    const { error, results } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+    const { error, results } = await new Migrator({
+      db,
+      provider: migrationProvider,
+    }).migrateToLatest();
     for (const result of results ?? []) {
       if (result.status === 'Success') log.info({ migration: result.migrationName }, 'migrated');
     }
-    if (error) throw error instanceof Error ? error : new Error('migration failed', { cause: error });
+    if (error)
+      throw error instanceof Error ? error : new Error('migration failed', { cause: error });
   }
 
   return {
@@ -89,7 +93,8 @@ export function openDatabase(options: {
         .catch((error: unknown) => {
           migrated = undefined;
           if (isUnavailableError(error) || error instanceof MojiError) {
-            throw new MojiError('SERVICE_UNAVAILABLE', 'The database is unavailable; try again shortly', {
+            const message = 'The database is unavailable; try again shortly';
+            throw new MojiError('SERVICE_UNAVAILABLE', message, {
               cause: error,
               headers: { 'Retry-After': '5' },
             });

@@ -45,7 +45,7 @@ export interface PostgresInstance {
   /** Freezes the server and its sessions (SIGSTOP), as a network partition would look. */
   pause(): void;
   resume(): void;
-  /** Ends every client connection, as an operator's `pg_terminate_backend` would; returns how many. */
+  /** Ends every client connection, as `pg_terminate_backend` would; returns how many. */
   terminateConnections(): Promise<number>;
   /** Stops the server and removes its files. */
   destroy(): Promise<void>;
@@ -103,7 +103,10 @@ export async function startPostgres(): Promise<PostgresInstance> {
       '--no-sync',
     ]),
   );
-  const serverOptions = `-p ${port} -k ${base} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=200`;
+  const serverOptions = [
+    `-p ${port} -k ${base} -c listen_addresses=127.0.0.1`,
+    '-c fsync=off -c full_page_writes=off -c max_connections=200',
+  ].join(' ');
   const kill = () => {
     try {
       execFileSync(...asPostgres(pgCtl, ['-D', data, '-m', 'immediate', 'stop']), {

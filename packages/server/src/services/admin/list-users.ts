@@ -28,9 +28,8 @@ export async function listUsers(
       });
     }
     // Compared in SQL: PostgreSQL keeps microseconds, which a JavaScript Date would drop.
-    query = query.where(
-      sql<boolean>`(created_at, id) > (select c.created_at, c.id from users c where c.id = ${cursor.id})`,
-    );
+    const cursorKey = sql`(select c.created_at, c.id from users c where c.id = ${cursor.id})`;
+    query = query.where(sql<boolean>`(created_at, id) > ${cursorKey}`);
   }
   const rows = await query
     .orderBy('created_at', 'asc')
