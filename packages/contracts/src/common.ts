@@ -4,13 +4,21 @@ import { z } from 'zod';
 export const MAX_STRING_LENGTH = 1_048_576;
 
 const NUL = '\u0000';
+// Half of a surrogate pair on its own: not Unicode, and PostgreSQL's jsonb refuses its escape.
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-/** A string of at most `max` characters and no NUL (PostgreSQL cannot store one). */
+/**
+ * A string of at most `max` characters, with no NUL and no lone surrogate: PostgreSQL can
+ * store neither.
+ */
 export function textSchema(max = MAX_STRING_LENGTH) {
   return z
     .string()
     .max(max)
-    .refine((value) => !value.includes(NUL), { message: 'must not contain NUL characters' });
+    .refine((value) => !value.includes(NUL), { message: 'must not contain NUL characters' })
+    .refine((value) => !loneSurrogate.test(value), {
+      message: 'must be well-formed Unicode (no lone surrogate)',
+    });
 }
 
 /** A time as an ISO 8601 string in UTC, such as `2026-01-01T00:00:00.000Z`. */

@@ -10,6 +10,7 @@ import { TokenIssuer } from './auth/tokens.js';
 import { UserCache } from './auth/user-cache.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
+import { answerClientError } from './http/answer-client-error.js';
 import { sealInputSchemasAgainstCoercion } from './http/coercion-guard.js';
 import { registerDocsRoutes } from './http/docs-routes.js';
 import { answerFrameworkError, registerErrorHandlers } from './http/error-handlers.js';
@@ -87,6 +88,7 @@ export async function buildServer(config: Config, log = createLogger(config.logL
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
   });
 
   // Fastify skips the body of a GET; Moji reads it, so that a GET with a body that is not a

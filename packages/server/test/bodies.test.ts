@@ -175,6 +175,20 @@ describe('B5: NUL characters', () => {
     }
   });
 
+  it('refuses lone surrogates, which PostgreSQL cannot store, and keeps emoji', async () => {
+    for (const text of ['a\\ud800b', 'tail \\udfff', '\\udc00\\ud800']) {
+      const body = `{"initial_message":"${text}"}`;
+      expectRawError(await send('POST', '/chat/sessions', body), 400, 'VALIDATION_ERROR');
+      const completion = `{"model":"echo","session_id":"${sessionId}","messages":[{"role":"user","content":"${text}"}]}`;
+      expectRawError(await send('POST', '/chat/completions', completion), 400, 'VALIDATION_ERROR');
+    }
+    expect(await messageCount(sessionId)).toBe(0);
+
+    const emoji = await send('POST', '/chat/sessions', '{"initial_message":"smile \\ud83d\\ude00"}');
+    expect(emoji.status, emoji.text).toBe(201);
+    expect((emoji.json as { title: string }).title).toBe('smile \u{1F600}');
+  });
+
   it('answers a login with NUL in the username or password like any failed login', async () => {
     for (const body of [
       { username: `${user.username}\u0000`, password: user.password },

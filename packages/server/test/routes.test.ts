@@ -205,6 +205,26 @@ describe('R2: request ids', () => {
     }
   });
 
+  it("answers requests Node's parser refuses in the envelope, with an id", async () => {
+    const huge = await rawRequest(moji.origin, {
+      method: 'GET',
+      path: '/api/v1/health',
+      headers: { 'x-request-id': 'a'.repeat(20_000) },
+    });
+    expectRawError(huge, 413, 'PAYLOAD_TOO_LARGE');
+
+    const badLength = await rawRequest(moji.origin, {
+      method: 'POST',
+      path: '/api/v1/chat/sessions',
+      headers: { ...user.headers, 'content-type': 'application/json', 'content-length': 'abc' },
+      body: '{}',
+    });
+    expectRawError(badLength, 400, 'VALIDATION_ERROR');
+
+    const after = await fetch(`${moji.api}/health`);
+    expect(after.status).toBe(200);
+  });
+
   it('makes a unique id for every response, errors included', async () => {
     const responses = await Promise.all([
       ...Array.from({ length: 20 }, () => fetch(`${moji.api}/health`)),
