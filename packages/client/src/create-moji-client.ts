@@ -59,7 +59,8 @@ export type MojiClient = TRPCClient<AppRouter> & MojiClientExtras;
  * const reply = await moji.chat.createCompletion.mutate({
  *   messages: [{ role: 'user', content: 'Hello!' }],
  * });
- * for await (const chunk of moji.streamCompletion({ messages: [{ role: 'user', content: 'Hi' }] })) {
+ * const stream = moji.streamCompletion({ messages: [{ role: 'user', content: 'Hi' }] });
+ * for await (const chunk of stream) {
  *   process.stdout.write(chunk.choices[0]?.delta.content ?? '');
  * }
  */

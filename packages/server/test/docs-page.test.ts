@@ -68,7 +68,8 @@ describe('GET /docs', () => {
   });
 });
 
-const title = `lists every route in headless Chromium${skipReason ? ` (skipped: ${skipReason})` : ''}`;
+const skipNote = skipReason ? ` (skipped: ${skipReason})` : '';
+const title = `lists every route in headless Chromium${skipNote}`;
 
 describe.skipIf(skipReason !== undefined)('the docs page in a browser', () => {
   it(title, { timeout: 120_000 }, async () => {

@@ -191,7 +191,7 @@ describe('what the document says matches what the server answers', () => {
     }
   });
 
-  it('documents the text/event-stream answer of "stream": true, which the server sends', async () => {
+  it('documents the event stream of "stream": true, which the server sends', async () => {
     const operation = operationOf({ method: 'POST', path: '/chat/completions' });
     const ok = operation.responses['200'];
     const stream =

@@ -35,7 +35,8 @@ const tagDescriptions: Readonly<Record<string, string>> = {
 };
 
 const streamDescription =
-  'Server-sent events: one `data: <ChatCompletionChunk JSON>` event per chunk, then `data: [DONE]`.' +
+  'Server-sent events: one `data: <ChatCompletionChunk JSON>` event per chunk, then' +
+  ' `data: [DONE]`.' +
   ' A failure after the first event is one `data: <Error JSON>` event and the end of the stream.';
 
 const streamExample =
