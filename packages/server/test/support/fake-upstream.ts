@@ -142,6 +142,8 @@ async function writeStream(
   const ending = reply.ending ?? 'done';
   if (ending === 'stall') return;
   if (ending === 'cut') {
+    // Let the events written so far reach the client, then cut without ending the body.
+    await sleep(50);
     res.socket?.destroy();
 
     return;

@@ -1,3 +1,5 @@
+import { request as httpRequest } from 'node:http';
+
 /** One server-sent event as received: its raw block, its data, and when it arrived. */
 export interface ReceivedEvent {
   raw: string;
@@ -58,4 +60,41 @@ export function dataOf(events: ReceivedEvent[]): Record<string, any>[] {
 /** The reply text joined from the chunks' content deltas. */
 export function joinContent(chunks: Record<string, any>[]): string {
   return chunks.map((chunk) => chunk['choices']?.[0]?.delta?.content ?? '').join('');
+}
+
+/**
+ * POSTs a streamed completion over its own connection, reads up to the first data event and
+ * hangs up by destroying the socket. (fetch keeps a pool whose spare connections would hold
+ * a server's close open.) Resolves with the status and what was read.
+ */
+export function readFirstEventAndHangUp(
+  url: string,
+  headers: Record<string, string>,
+  body: unknown,
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const payload = JSON.stringify(body);
+    const request = httpRequest(url, {
+      method: 'POST',
+      agent: false,
+      headers: {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(payload),
+        ...headers,
+      },
+    });
+    request.on('error', reject);
+    request.on('response', (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (piece: string) => {
+        text += piece;
+        if (!/(^|\n\n)data: /.test(text) || !text.endsWith('\n\n')) return;
+        request.destroy();
+        resolve({ status: response.statusCode ?? 0, text });
+      });
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+    });
+    request.end(payload);
+  });
 }
