@@ -116,7 +116,7 @@ describe('the admin account from ADMIN_USERNAME, ADMIN_PASSWORD and ADMIN_EMAIL'
         ? await createScratchDatabase(process.env['DATABASE_URL'] ?? '')
         : undefined;
     const shared = mkdtempSync(join(tmpdir(), 'moji-bootstrap-'));
-    const database = scratch ? { DATABASE_URL: scratch.url } : {};
+    const database: Record<string, string> = scratch ? { DATABASE_URL: scratch.url } : {};
     try {
       const first = await startMoji(database, { dataDir: shared });
       const squatter = await createUser(first.api, 'squat');
