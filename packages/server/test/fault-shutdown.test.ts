@@ -75,7 +75,6 @@ async function spawnMoji(env: Record<string, string>): Promise<MojiProcess> {
 
 /** Starts a POST whose body arrives in two parts; `finish` sends the rest. */
 function slowUpload(url: string, headers: Record<string, string>, body: string) {
-  let answer!: Promise<{ status: number; text: string }>;
   const req = request(url, {
     method: 'POST',
     agent: false,
@@ -85,7 +84,7 @@ function slowUpload(url: string, headers: Record<string, string>, body: string) 
       'content-length': Buffer.byteLength(body),
     },
   });
-  answer = new Promise((resolve, reject) => {
+  const answer = new Promise<{ status: number; text: string }>((resolve, reject) => {
     req.on('response', (res) => {
       let text = '';
       res.on('data', (chunk: Buffer) => (text += chunk.toString()));

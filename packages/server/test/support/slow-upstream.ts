@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** An OpenAI-compatible upstream that answers as slowly as a test asks. */
@@ -43,7 +43,7 @@ interface UpstreamBody {
   messages: { content: string }[];
 }
 
-async function answer(body: UpstreamBody, res: import('node:http').ServerResponse) {
+async function answer(body: UpstreamBody, res: ServerResponse) {
   const [, count = '3', delay = '10'] = (body.messages.at(-1)?.content ?? '').split(':');
   const chunks = Array.from({ length: Number(count) }, (_, index) => `w${index} `);
   const base = { id: 'chatcmpl-slow', created: Math.floor(Date.now() / 1000), model: body.model };
