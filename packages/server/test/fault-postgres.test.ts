@@ -4,6 +4,7 @@ import { expectError } from './support/expect-error.js';
 import { faultSkipReason, titled } from './support/fault-plan.js';
 import { startMoji, type RunningMoji } from './support/moji.js';
 import { startPostgres, type PostgresInstance } from './support/postgres-instance.js';
+import { startSlowUpstream } from './support/slow-upstream.js';
 import { createUser, postJson, uniqueName, type TestUser } from './support/users.js';
 
 const skipReason = faultSkipReason();
@@ -217,6 +218,43 @@ describe.skipIf(skipReason !== undefined)(
       });
       expect(login.status, await login.clone().text()).toBe(200);
     }, 120_000);
+
+    it('does not end a stream with [DONE] when its turn could not be stored', async () => {
+      const upstream = await startSlowUpstream();
+      const server = await startMoji({
+        ...env(postgres?.url ?? ''),
+        LLM_BASE_URL: upstream.baseUrl,
+      });
+      try {
+        const user = await createUser(server.api);
+        const made = await postJson(`${server.api}/chat/sessions`, {}, user.headers);
+        const sessionId = ((await made.json()) as { id: string }).id;
+        const res = await postJson(
+          `${server.api}/chat/completions`,
+          {
+            stream: true,
+            session_id: sessionId,
+            messages: [{ role: 'user', content: 'slow:8:150' }],
+          },
+          user.headers,
+        );
+        expect(res.status).toBe(200);
+        const streamed = res.text();
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await postgres?.stop('fast');
+        const text = await streamed;
+        await postgres?.start();
+
+        expect(text).not.toContain('data: [DONE]');
+        const events = text.split('\n\n').filter((event) => event.startsWith('data: {'));
+        const last = JSON.parse(events.at(-1)?.slice(6) ?? '{}') as { error?: { code?: string } };
+        expect(last.error?.code, text.slice(-500)).toBe('SERVICE_UNAVAILABLE');
+      } finally {
+        if (postgres && !postgres.isRunning()) await postgres.start();
+        await server.close();
+        await upstream.close();
+      }
+    });
   },
 );
 

@@ -28,6 +28,7 @@ export async function streamCompletion(
   async function* relay(): AsyncGenerator<CompletionChunk> {
     const collector = new ReplyCollector();
     let completed = false;
+    let unstored: unknown;
     try {
       for await (const chunk of upstream) {
         collector.add(chunk);
@@ -50,12 +51,16 @@ export async function streamCompletion(
           modelName,
           prepared.newMessages,
           collector.reply(!completed),
-        ).catch((error: unknown) =>
-          deps.log.error({ err: error, requestId: request.requestId }, 'streamed turn not stored'),
-        );
+        ).catch((error: unknown) => {
+          deps.log.error({ err: error, requestId: request.requestId }, 'streamed turn not stored');
+          unstored = error;
+        });
       }
       await recorded;
     }
+    // `[DONE]` tells the client its turn is kept: a complete turn that could not be stored
+    // ends the stream with an error event instead.
+    if (unstored !== undefined) throw unstored;
   }
 
   return relay();
