@@ -2,7 +2,13 @@ import { initTRPC } from '@trpc/server';
 import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 
 import type { Context } from './context.js';
-import { errorCodes, MojiError, type ErrorCode, type ErrorDetails, type ErrorType } from './errors.js';
+import {
+  errorCodes,
+  MojiError,
+  type ErrorCode,
+  type ErrorDetails,
+  type ErrorType,
+} from './errors.js';
 import type { MojiMeta } from './meta.js';
 import { toMojiError } from './to-moji-error.js';
 

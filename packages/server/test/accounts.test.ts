@@ -23,7 +23,10 @@ describe('A1: duplicate registrations', () => {
       { username: uniqueName(), email: user.email.toUpperCase() },
     ];
     for (const attempt of attempts) {
-      const res = await postJson(`${moji.api}/auth/register`, { ...attempt, password: 'password123' });
+      const res = await postJson(`${moji.api}/auth/register`, {
+        ...attempt,
+        password: 'password123',
+      });
       await expectError(res, 409, 'CONFLICT');
     }
   });

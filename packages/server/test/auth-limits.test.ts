@@ -11,7 +11,11 @@ let moji: RunningMoji;
 beforeAll(async () => {
   // Each test speaks from its own made-up address, so that counters kept in a shared Redis
   // by earlier runs cannot interfere.
-  moji = await startMoji({ AUTH_LIMIT_PER_MINUTE: '3', LOGIN_FAILURES_PER_HOUR: '2', TRUST_PROXY: '1' });
+  moji = await startMoji({
+    AUTH_LIMIT_PER_MINUTE: '3',
+    LOGIN_FAILURES_PER_HOUR: '2',
+    TRUST_PROXY: '1',
+  });
 });
 
 afterAll(async () => {

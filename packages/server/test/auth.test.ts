@@ -31,7 +31,9 @@ describe('POST /auth/register', () => {
     const user = await readJson(res);
     expect(Object.keys(user).sort()).toEqual(['created_at', 'email', 'id', 'role', 'username']);
     expect(user).toMatchObject({ username: body.username, email: body.email, role: 'user' });
-    expect(user.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(user.id).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
     expect(user.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     expect(res.headers.get('x-request-id')).toBeTruthy();
   });
@@ -106,7 +108,9 @@ describe('POST /auth/register', () => {
         const issues = error.details['issues'] as { path: string; message: string }[];
 
         expect(issues.length).toBeGreaterThan(0);
-        const extra = Object.keys(overrides).find((key) => !['username', 'password', 'email'].includes(key));
+        const extra = Object.keys(overrides).find(
+          (key) => !['username', 'password', 'email'].includes(key),
+        );
         expect(issues.map((issue) => issue.path)).toContain(field || extra);
         expect(error.message).toContain(field || extra);
       });
@@ -168,7 +172,10 @@ describe('POST /auth/token', () => {
 
   it('checks only the type and the 1024 cap of a password at login', async () => {
     const user = await createUser(moji.api);
-    const short = await postJson(`${moji.api}/auth/token`, { username: user.username, password: 'x' });
+    const short = await postJson(`${moji.api}/auth/token`, {
+      username: user.username,
+      password: 'x',
+    });
     await expectError(short, 401, 'AUTH_FAILED');
 
     const long = await postJson(`${moji.api}/auth/token`, {

@@ -23,7 +23,12 @@ afterAll(async () => {
 
 const json = { 'content-type': 'application/json' };
 
-function send(method: string, path: string, body: string | undefined, headers: Record<string, string> = {}) {
+function send(
+  method: string,
+  path: string,
+  body: string | undefined,
+  headers: Record<string, string> = {},
+) {
   return rawRequest(moji.origin, {
     method,
     path: `/api/v1${path}`,
@@ -62,7 +67,11 @@ describe('B1: broken and non-object JSON', () => {
   it('returns 400 for an empty body where fields are required', async () => {
     for (const path of ['/auth/register', '/auth/token', '/chat/completions']) {
       expectRawError(await send('POST', path, ''), 400, 'VALIDATION_ERROR');
-      expectRawError(await send('POST', path, undefined, { 'content-length': '0' }), 400, 'VALIDATION_ERROR');
+      expectRawError(
+        await send('POST', path, undefined, { 'content-length': '0' }),
+        400,
+        'VALIDATION_ERROR',
+      );
     }
   });
 
@@ -113,7 +122,10 @@ describe('B2: bodies a route does not need', () => {
       }),
     ];
     for (const res of answers) expect(res.status, res.text).toBe(201);
-    const viaFetch = await fetch(`${moji.api}/chat/sessions`, { method: 'POST', headers: user.headers });
+    const viaFetch = await fetch(`${moji.api}/chat/sessions`, {
+      method: 'POST',
+      headers: user.headers,
+    });
     expect(viaFetch.status, await viaFetch.clone().text()).toBe(201);
   });
 
@@ -164,7 +176,11 @@ describe('B5: NUL characters', () => {
       user.headers,
     );
     await expectError(parts, 400, 'VALIDATION_ERROR');
-    const session = await postJson(`${moji.api}/chat/sessions`, { initial_message: nul }, user.headers);
+    const session = await postJson(
+      `${moji.api}/chat/sessions`,
+      { initial_message: nul },
+      user.headers,
+    );
     await expectError(session, 400, 'VALIDATION_ERROR');
     const name = uniqueName();
     for (const body of [
@@ -184,7 +200,11 @@ describe('B5: NUL characters', () => {
     }
     expect(await messageCount(sessionId)).toBe(0);
 
-    const emoji = await send('POST', '/chat/sessions', '{"initial_message":"smile \\ud83d\\ude00"}');
+    const emoji = await send(
+      'POST',
+      '/chat/sessions',
+      '{"initial_message":"smile \\ud83d\\ude00"}',
+    );
     expect(emoji.status, emoji.text).toBe(201);
     expect((emoji.json as { title: string }).title).toBe('smile \u{1F600}');
   });

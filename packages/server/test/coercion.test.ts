@@ -72,22 +72,39 @@ async function expectTrpcRefusals(cases: [string, Record<string, unknown>][]) {
     await expectTrpcError(client.chat.createCompletion.mutate(input), 400, 'VALIDATION_ERROR');
     await expectTrpcError(client.chat.streamCompletion.mutate(input), 400, 'VALIDATION_ERROR');
   }
-  await expectTrpcError(client.sessions.list.query({ limit: '5' } as never), 400, 'VALIDATION_ERROR');
+  await expectTrpcError(
+    client.sessions.list.query({ limit: '5' } as never),
+    400,
+    'VALIDATION_ERROR',
+  );
 }
 
 async function callEveryRouteCorrectly() {
   const completion = await postJson(`${moji.api}/chat/completions`, base, user.headers);
   expect(completion.status, await completion.clone().text()).toBe(200);
-  const stream = await postJson(`${moji.api}/chat/completions`, { ...base, stream: true }, user.headers);
+  const stream = await postJson(
+    `${moji.api}/chat/completions`,
+    { ...base, stream: true },
+    user.headers,
+  );
   expect(stream.status, await stream.clone().text()).toBe(200);
   await stream.text();
-  const session = await postJson(`${moji.api}/chat/sessions`, { initial_message: 'x' }, user.headers);
+  const session = await postJson(
+    `${moji.api}/chat/sessions`,
+    { initial_message: 'x' },
+    user.headers,
+  );
   const { id } = await readJson(session);
   const list = await fetch(`${moji.api}/chat/sessions?limit=5`, { headers: user.headers });
   expect(list.status, await list.clone().text()).toBe(200);
-  const messages = await fetch(`${moji.api}/chat/sessions/${id}/messages?limit=2`, { headers: user.headers });
+  const messages = await fetch(`${moji.api}/chat/sessions/${id}/messages?limit=2`, {
+    headers: user.headers,
+  });
   expect(messages.status, await messages.clone().text()).toBe(200);
-  const deleted = await fetch(`${moji.api}/chat/sessions/${id}`, { method: 'DELETE', headers: user.headers });
+  const deleted = await fetch(`${moji.api}/chat/sessions/${id}`, {
+    method: 'DELETE',
+    headers: user.headers,
+  });
   expect(deleted.status).toBe(204);
   for (const path of ['/auth/me', '/models', '/health']) {
     expect((await fetch(`${moji.api}${path}`, { headers: user.headers })).status).toBe(200);
@@ -114,7 +131,11 @@ describe('B4: no loose coercion', () => {
     await expectTrpcRefusals(outOfRange);
     const { client } = createTestClient(moji.origin, user.token);
     for (const [name, extra] of valid) {
-      const res = await postJson(`${moji.api}/chat/completions`, { ...base, ...extra }, user.headers);
+      const res = await postJson(
+        `${moji.api}/chat/completions`,
+        { ...base, ...extra },
+        user.headers,
+      );
       expect(res.status, `${name}: ${await res.clone().text()}`).toBe(200);
       const reply = await client.chat.createCompletion.mutate({ ...base, ...extra } as never);
       expect(reply.choices[0]?.message.content, name).toBe('hello there');
@@ -126,6 +147,10 @@ describe('B4: no loose coercion', () => {
     const list = await fetch(`${moji.api}/chat/sessions?limit=3`, { headers: user.headers });
     expect(list.status, await list.clone().text()).toBe(200);
     expect((await client.sessions.list.query({ limit: 3 })).object).toBe('list');
-    await expectTrpcError(client.sessions.list.query({ limit: '3' } as never), 400, 'VALIDATION_ERROR');
+    await expectTrpcError(
+      client.sessions.list.query({ limit: '3' } as never),
+      400,
+      'VALIDATION_ERROR',
+    );
   });
 });

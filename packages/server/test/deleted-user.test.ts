@@ -59,7 +59,11 @@ function callEveryRoute(user: TestUser, sessionId: string) {
 describe('T4: a deleted user', () => {
   it('gets 401 on every route once the cached row expires, and nothing is written', async () => {
     const user = await createUser(moji.api);
-    const created = await postJson(`${moji.api}/chat/sessions`, { initial_message: 'hi' }, user.headers);
+    const created = await postJson(
+      `${moji.api}/chat/sessions`,
+      { initial_message: 'hi' },
+      user.headers,
+    );
     expect(created.status, await created.clone().text()).toBe(201);
     const { id: sessionId } = await readJson(created);
 
@@ -101,13 +105,19 @@ describe('T4: a deleted user', () => {
     const newId = (await readJson(again)).id;
     expect(newId).not.toBe(user.id);
 
-    await expectError(await fetch(`${moji.api}/auth/me`, { headers: user.headers }), 401, 'AUTH_FAILED');
+    await expectError(
+      await fetch(`${moji.api}/auth/me`, { headers: user.headers }),
+      401,
+      'AUTH_FAILED',
+    );
     const login = await postJson(`${moji.api}/auth/token`, {
       username: user.username,
       password: 'another password',
     });
     const token = (await readJson(login)).access_token;
-    const me = await fetch(`${moji.api}/auth/me`, { headers: { authorization: `Bearer ${token}` } });
+    const me = await fetch(`${moji.api}/auth/me`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect((await readJson(me)).id).toBe(newId);
   });
 });

@@ -52,7 +52,11 @@ describe('X-RateLimit-* on authenticated responses', () => {
       const res = await postJson(`${moji.api}/chat/sessions`, {}, user.headers);
       expect(res.status, await res.clone().text()).toBe(201);
     }
-    const over = await postJson(`${moji.api}/chat/sessions`, { title: 'not a field' }, user.headers);
+    const over = await postJson(
+      `${moji.api}/chat/sessions`,
+      { title: 'not a field' },
+      user.headers,
+    );
     const retryAfter = Number(over.headers.get('retry-after'));
     expect(remaining(over)).toBe('0');
     await expectError(over, 429, 'RATE_LIMIT_EXCEEDED');
@@ -72,7 +76,10 @@ describe('X-RateLimit-* on authenticated responses', () => {
       await fetch(`${moji.api}/auth/me`),
       await fetch(`${moji.api}/auth/me`, { headers: { authorization: 'Bearer nope' } }),
       await fetch(`${moji.api}/health`, { headers: user.headers }),
-      await postJson(`${moji.api}/auth/token`, { username: user.username, password: user.password }),
+      await postJson(`${moji.api}/auth/token`, {
+        username: user.username,
+        password: user.password,
+      }),
       await fetch(`${moji.api}/nope`, { headers: user.headers }),
       await fetch(`${moji.api}/auth/me`, { method: 'PUT', headers: user.headers }),
     ];

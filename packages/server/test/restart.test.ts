@@ -54,8 +54,12 @@ describe('a restart on the same MOJI_DATA_DIR', () => {
     });
     expect(login.status, await login.clone().text()).toBe(200);
 
-    const sessions = await readJson(await fetch(`${second.api}/chat/sessions`, { headers: user.headers }));
-    expect(sessions.data).toEqual([expect.objectContaining({ id: session.id, title: 'remember me' })]);
+    const sessions = await readJson(
+      await fetch(`${second.api}/chat/sessions`, { headers: user.headers }),
+    );
+    expect(sessions.data).toEqual([
+      expect.objectContaining({ id: session.id, title: 'remember me' }),
+    ]);
     const messages = await readJson(
       await fetch(`${second.api}/chat/sessions/${session.id}/messages`, { headers: user.headers }),
     );

@@ -23,7 +23,15 @@ function allowOf(res: Response): string[] {
 }
 
 describe('R1: unknown routes and wrong methods', () => {
-  for (const path of ['/api/v1/nope', '/api/v1', '/api/v1/', '/api/v1/chat', '/nope', '/', '/api/v2/health']) {
+  for (const path of [
+    '/api/v1/nope',
+    '/api/v1',
+    '/api/v1/',
+    '/api/v1/chat',
+    '/nope',
+    '/',
+    '/api/v2/health',
+  ]) {
     it(`returns 404 NOT_FOUND in the envelope for GET ${path}`, async () => {
       const res = await fetch(`${moji.origin}${path}`);
       const error = await expectError(res, 404, 'NOT_FOUND');
@@ -88,7 +96,9 @@ describe('paths: letter case and trailing slash', () => {
     expect(created.status, await created.clone().text()).toBe(201);
     const { id } = await readJson(created);
 
-    const listed = await fetch(`${moji.api}/CHAT/sessions/${id}/MESSAGES/`, { headers: user.headers });
+    const listed = await fetch(`${moji.api}/CHAT/sessions/${id}/MESSAGES/`, {
+      headers: user.headers,
+    });
     expect(listed.status, await listed.clone().text()).toBe(200);
 
     const deleted = await fetch(`${moji.api}/chat/SESSIONS/${id}/`, {
@@ -150,7 +160,11 @@ describe('content types', () => {
       const res = await fetch(`${moji.api}/auth/register`, {
         method: 'POST',
         headers: { 'content-type': type },
-        body: JSON.stringify({ username, password: 'password123', email: `${username}@example.com` }),
+        body: JSON.stringify({
+          username,
+          password: 'password123',
+          email: `${username}@example.com`,
+        }),
       });
 
       expect(res.status, await res.clone().text()).toBe(201);
@@ -158,7 +172,12 @@ describe('content types', () => {
     });
   }
 
-  for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'application/jsonx', 'text/json']) {
+  for (const type of [
+    'text/plain',
+    'application/x-www-form-urlencoded',
+    'application/jsonx',
+    'text/json',
+  ]) {
     it(`returns 415 for a body sent as "${type}"`, async () => {
       const res = await fetch(`${moji.api}/chat/sessions`, {
         method: 'POST',

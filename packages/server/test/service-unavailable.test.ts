@@ -69,7 +69,11 @@ describe('with the database down', () => {
 
   it('still answers what needs no database: 404, 405 and bad bodies', async () => {
     await expectError(await fetch(`${moji.api}/nope`), 404, 'NOT_FOUND');
-    await expectError(await fetch(`${moji.api}/health`, { method: 'PUT' }), 405, 'METHOD_NOT_ALLOWED');
+    await expectError(
+      await fetch(`${moji.api}/health`, { method: 'PUT' }),
+      405,
+      'METHOD_NOT_ALLOWED',
+    );
     const broken = await fetch(`${moji.api}/auth/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -84,7 +88,11 @@ describe('with the database down', () => {
     expect(last.status).toBe(503);
     expect(last.headers.get('x-request-id')).toBeTruthy();
     await expectTrpcError(
-      client.auth.register.mutate({ username: 'nobody_x', password: 'password123', email: 'n@example.com' }),
+      client.auth.register.mutate({
+        username: 'nobody_x',
+        password: 'password123',
+        email: 'n@example.com',
+      }),
       503,
       'SERVICE_UNAVAILABLE',
     );

@@ -13,7 +13,11 @@ let sessionId: string;
 beforeAll(async () => {
   moji = await startMoji();
   user = await createUser(moji.api);
-  const res = await postJson(`${moji.api}/chat/sessions`, { initial_message: 'keep me' }, user.headers);
+  const res = await postJson(
+    `${moji.api}/chat/sessions`,
+    { initial_message: 'keep me' },
+    user.headers,
+  );
   sessionId = (await readJson(res)).id;
 });
 
@@ -80,7 +84,9 @@ describe('D1: malformed and unknown session ids', () => {
 
   it('finds the session by its id in upper case, and percent-encoded', async () => {
     const upper = sessionId.toUpperCase();
-    const res = await fetch(`${moji.api}/chat/sessions/${upper}/messages`, { headers: user.headers });
+    const res = await fetch(`${moji.api}/chat/sessions/${upper}/messages`, {
+      headers: user.headers,
+    });
     expect(res.status, await res.clone().text()).toBe(200);
     expect((await readJson(res)).data).toHaveLength(1);
 
@@ -125,7 +131,12 @@ describe('D1: malformed and unknown session ids', () => {
     await expectError(await complete(sessionId, other.headers), 404, 'NOT_FOUND');
     const stream = await postJson(
       `${moji.api}/chat/completions`,
-      { model: 'echo', stream: true, session_id: sessionId, messages: [{ role: 'user', content: 'x' }] },
+      {
+        model: 'echo',
+        stream: true,
+        session_id: sessionId,
+        messages: [{ role: 'user', content: 'x' }],
+      },
       other.headers,
     );
     expect(stream.headers.get('content-type')).toMatch(/^application\/json/);
@@ -155,7 +166,10 @@ describe('D2: after a delete', () => {
       'NOT_FOUND',
     );
     await expectError(
-      await fetch(`${moji.api}/chat/sessions/${doomed}`, { method: 'DELETE', headers: owner.headers }),
+      await fetch(`${moji.api}/chat/sessions/${doomed}`, {
+        method: 'DELETE',
+        headers: owner.headers,
+      }),
       404,
       'NOT_FOUND',
     );

@@ -193,7 +193,15 @@ describe('GET /chat/sessions', () => {
 
   it('returns 400 for a limit out of range or not a whole number, and for unknown parameters', async () => {
     const user = await createUser(moji.api);
-    for (const query of ['?limit=0', '?limit=201', '?limit=abc', '?limit=1.5', '?limit=-1', '?limit=', '?page=2']) {
+    for (const query of [
+      '?limit=0',
+      '?limit=201',
+      '?limit=abc',
+      '?limit=1.5',
+      '?limit=-1',
+      '?limit=',
+      '?page=2',
+    ]) {
       const res = await fetch(`${moji.api}/chat/sessions${query}`, { headers: user.headers });
       await expectError(res, 400, 'VALIDATION_ERROR');
     }
@@ -204,7 +212,9 @@ describe('GET /chat/sessions', () => {
     const other = await createUser(moji.api);
     const theirs = await createSession(other);
     for (const after of [theirs.id, 'not-a-uuid', '0190a0a0-0000-7000-8000-000000000000']) {
-      const res = await fetch(`${moji.api}/chat/sessions?after=${after}`, { headers: user.headers });
+      const res = await fetch(`${moji.api}/chat/sessions?after=${after}`, {
+        headers: user.headers,
+      });
       await expectError(res, 404, 'NOT_FOUND');
     }
   });
@@ -240,9 +250,17 @@ describe('GET /chat/sessions/{session_id}/messages', () => {
     const page1 = await listMessages(user, session.id, '?limit=2');
     expect(page1.data.map((message) => message['content'])).toEqual(['one', 'two']);
     expect(page1.has_more).toBe(true);
-    const page2 = await listMessages(user, session.id, `?limit=2&after=${String(page1.data[1]?.['id'])}`);
+    const page2 = await listMessages(
+      user,
+      session.id,
+      `?limit=2&after=${String(page1.data[1]?.['id'])}`,
+    );
     expect(page2.data.map((message) => message['role'])).toEqual(['assistant', 'user']);
-    const page3 = await listMessages(user, session.id, `?limit=2&after=${String(page2.data[1]?.['id'])}`);
+    const page3 = await listMessages(
+      user,
+      session.id,
+      `?limit=2&after=${String(page2.data[1]?.['id'])}`,
+    );
     expect(page3.data.map((message) => message['content'])).toEqual(['three']);
     expect(page3.has_more).toBe(false);
   });
@@ -254,9 +272,12 @@ describe('GET /chat/sessions/{session_id}/messages', () => {
       headers: user.headers,
     });
     await expectError(bad, 400, 'VALIDATION_ERROR');
-    const unknown = await fetch(`${moji.api}/chat/sessions/${session.id}/messages?after=${session.id}`, {
-      headers: user.headers,
-    });
+    const unknown = await fetch(
+      `${moji.api}/chat/sessions/${session.id}/messages?after=${session.id}`,
+      {
+        headers: user.headers,
+      },
+    );
     await expectError(unknown, 404, 'NOT_FOUND');
   });
 
@@ -333,7 +354,11 @@ describe('POST /chat/completions with session_id', () => {
       object: 'chat.completion',
       model: 'echo',
       choices: [
-        { index: 0, message: { role: 'assistant', content: 'Hello there, echo!' }, finish_reason: 'stop' },
+        {
+          index: 0,
+          message: { role: 'assistant', content: 'Hello there, echo!' },
+          finish_reason: 'stop',
+        },
       ],
     });
     expect(completion.usage.total_tokens).toBe(
@@ -382,7 +407,11 @@ describe('POST /chat/completions with session_id', () => {
     const session = await createSession(user);
     const res = await postJson(
       `${moji.api}/chat/completions`,
-      { model: 'no-such-model', session_id: session.id, messages: [{ role: 'user', content: 'x' }] },
+      {
+        model: 'no-such-model',
+        session_id: session.id,
+        messages: [{ role: 'user', content: 'x' }],
+      },
       user.headers,
     );
 
@@ -399,8 +428,12 @@ describe('GET /models', () => {
     expect(res.status, await res.clone().text()).toBe(200);
     const body = await readJson(res);
     expect(body.object).toBe('list');
-    expect(body.data.map((model: { id: string }) => model.id).sort()).toEqual(['deepseek-r1', 'echo']);
-    for (const model of body.data) expect(model).toMatchObject({ object: 'model', owned_by: 'echo' });
+    expect(body.data.map((model: { id: string }) => model.id).sort()).toEqual([
+      'deepseek-r1',
+      'echo',
+    ]);
+    for (const model of body.data)
+      expect(model).toMatchObject({ object: 'model', owned_by: 'echo' });
   });
 
   it('returns 401 without a token', async () => {

@@ -20,7 +20,9 @@ afterAll(async () => {
 const secret = new TextEncoder().encode(TEST_JWT_SECRET);
 
 function encode(value: unknown): string {
-  return Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+  return Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString(
+    'base64url',
+  );
 }
 
 function partsOf(token: string) {
@@ -81,7 +83,10 @@ describe('T1: forged tokens', () => {
 
     const victim = await createUser(moji.api, 'victim');
     const { header, payload, signature } = partsOf(user.token);
-    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<
+      string,
+      unknown
+    >;
     const edited = `${header}.${encode({ ...claims, sub: victim.id })}.${signature}`;
     await expectRefused(`Bearer ${edited}`, 'edited subject');
   });
@@ -143,7 +148,9 @@ describe('T3: tokens outside their lifetime or without the claims Moji signs', (
 
     await expectRefused(`Bearer ${expired}`, 'expired');
     await expectRefused(`Bearer ${early}`, 'nbf an hour ahead');
-    const res = await fetch(`${moji.api}/auth/me`, { headers: { authorization: `Bearer ${valid}` } });
+    const res = await fetch(`${moji.api}/auth/me`, {
+      headers: { authorization: `Bearer ${valid}` },
+    });
     expect(res.status, await res.clone().text()).toBe(200);
   });
 

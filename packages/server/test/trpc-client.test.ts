@@ -28,7 +28,10 @@ describe('/trpc through @trpc/client: health and accounts', () => {
     const { client } = createTestClient(moji.origin);
     const health = await client.health.get.query();
 
-    expect(health).toMatchObject({ status: 'healthy', services: { database: 'healthy', model: 'echo' } });
+    expect(health).toMatchObject({
+      status: 'healthy',
+      services: { database: 'healthy', model: 'echo' },
+    });
   });
 
   it('registers, logs in and reads the user', async () => {
@@ -37,7 +40,10 @@ describe('/trpc through @trpc/client: health and accounts', () => {
     const created = await client.auth.register.mutate(body);
     expect(created).toMatchObject({ username: body.username, email: body.email, role: 'user' });
 
-    const token = await client.auth.token.mutate({ username: body.username, password: body.password });
+    const token = await client.auth.token.mutate({
+      username: body.username,
+      password: body.password,
+    });
     expect(token.token_type).toBe('bearer');
     const me = await createTestClient(moji.origin, token.access_token).client.auth.me.query();
     expect(me.id).toBe(created.id);
@@ -136,7 +142,11 @@ describe('/trpc through @trpc/client: sessions and completions', () => {
     expect(messages.data.map((message) => message.role)).toEqual(['user', 'user', 'assistant']);
 
     expect(await client.sessions.delete.mutate({ session_id: titled.id })).toBeUndefined();
-    await expectTrpcError(client.sessions.delete.mutate({ session_id: titled.id }), 404, 'NOT_FOUND');
+    await expectTrpcError(
+      client.sessions.delete.mutate({ session_id: titled.id }),
+      404,
+      'NOT_FOUND',
+    );
     await expectTrpcError(
       client.sessions.listMessages.query({ session_id: titled.id }),
       404,
@@ -148,12 +158,24 @@ describe('/trpc through @trpc/client: sessions and completions', () => {
     const owner = createTestClient(moji.origin, (await createUser(moji.api)).token).client;
     const intruder = createTestClient(moji.origin, (await createUser(moji.api)).token).client;
     const session = await owner.sessions.create.mutate({ initial_message: 'mine' });
-    for (const id of [session.id, 'not-a-uuid', '00000000-0000-0000-0000-000000000000', "' OR 1=1--"]) {
-      await expectTrpcError(intruder.sessions.listMessages.query({ session_id: id }), 404, 'NOT_FOUND');
+    for (const id of [
+      session.id,
+      'not-a-uuid',
+      '00000000-0000-0000-0000-000000000000',
+      "' OR 1=1--",
+    ]) {
+      await expectTrpcError(
+        intruder.sessions.listMessages.query({ session_id: id }),
+        404,
+        'NOT_FOUND',
+      );
       await expectTrpcError(intruder.sessions.delete.mutate({ session_id: id }), 404, 'NOT_FOUND');
     }
     await expectTrpcError(
-      owner.chat.createCompletion.mutate({ model: 'nope', messages: [{ role: 'user', content: 'x' }] }),
+      owner.chat.createCompletion.mutate({
+        model: 'nope',
+        messages: [{ role: 'user', content: 'x' }],
+      }),
       404,
       'NOT_FOUND',
     );
@@ -213,7 +235,9 @@ describe('/trpc errors outside any procedure keep tRPC shape with the contract c
     const text = await res.text();
     expect(res.headers.get('x-request-id')).toBeTruthy();
     expect(text).not.toMatch(/node_modules|\/src\/|"stack"/);
-    const body = JSON.parse(text) as { error: { message: string; code: number; data: Record<string, unknown> } };
+    const body = JSON.parse(text) as {
+      error: { message: string; code: number; data: Record<string, unknown> };
+    };
 
     return body.error;
   }
@@ -229,7 +253,10 @@ describe('/trpc errors outside any procedure keep tRPC shape with the contract c
   it('answers a query sent as a mutation, and the reverse, with METHOD_NOT_ALLOWED 405', async () => {
     const get = await fetch(`${moji.origin}/trpc/auth.register`);
     expect(get.status).toBe(405);
-    expect((await trpcBody(get)).data).toMatchObject({ code: 'METHOD_NOT_ALLOWED', httpStatus: 405 });
+    expect((await trpcBody(get)).data).toMatchObject({
+      code: 'METHOD_NOT_ALLOWED',
+      httpStatus: 405,
+    });
     const post = await fetch(`${moji.origin}/trpc/health.get`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -246,7 +273,10 @@ describe('/trpc errors outside any procedure keep tRPC shape with the contract c
       body: 'username=x',
     });
     expect(res.status).toBe(415);
-    expect((await trpcBody(res)).data).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE', httpStatus: 415 });
+    expect((await trpcBody(res)).data).toMatchObject({
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+      httpStatus: 415,
+    });
   });
 
   it('answers bad JSON with VALIDATION_ERROR 400', async () => {

@@ -4,7 +4,11 @@
  */
 export function isUniqueViolation(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
-  const { code, constraint, message } = error as { code?: unknown; constraint?: unknown; message?: unknown };
+  const { code, constraint, message } = error as {
+    code?: unknown;
+    constraint?: unknown;
+    message?: unknown;
+  };
   if (code !== '23505') return undefined;
   if (typeof constraint === 'string') return constraint;
   if (typeof message === 'string') return /email/.test(message) ? 'users_email_key' : 'unique';

@@ -10,7 +10,10 @@ function fromFastifyError(error: FastifyError): MojiError {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new MojiError('PAYLOAD_TOO_LARGE', 'The request body is too large');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new MojiError('UNSUPPORTED_MEDIA_TYPE', 'The body must be JSON (Content-Type: application/json)');
+      return new MojiError(
+        'UNSUPPORTED_MEDIA_TYPE',
+        'The body must be JSON (Content-Type: application/json)',
+      );
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new MojiError('VALIDATION_ERROR', 'The body is not valid JSON');
@@ -30,7 +33,9 @@ function isUnder(prefix: string, path: string): boolean {
 function answer(request: FastifyRequest, reply: FastifyReply, error: MojiError): FastifyReply {
   const path = request.url.split('?', 1)[0] ?? '';
 
-  return isUnder(TRPC_PREFIX, path) ? sendTrpcError(request, reply, error) : sendError(reply, error);
+  return isUnder(TRPC_PREFIX, path)
+    ? sendTrpcError(request, reply, error)
+    : sendError(reply, error);
 }
 
 /**
@@ -67,6 +72,10 @@ export function registerErrorHandlers(app: FastifyInstance): void {
       if (rejected) return rejected;
     }
 
-    return answer(request, reply, new MojiError('NOT_FOUND', `No route for ${request.method} ${path}`));
+    return answer(
+      request,
+      reply,
+      new MojiError('NOT_FOUND', `No route for ${request.method} ${path}`),
+    );
   });
 }

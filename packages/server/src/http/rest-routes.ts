@@ -54,7 +54,9 @@ export function matchRoute(method: string, path: string): RouteMatch {
     return { kind: 'method-not-allowed', allow };
   }
   const groups = route.pattern.exec(path)?.groups ?? {};
-  const params = Object.fromEntries(Object.entries(groups).map(([key, value]) => [key, decode(value)]));
+  const params = Object.fromEntries(
+    Object.entries(groups).map(([key, value]) => [key, decode(value)]),
+  );
 
   return { kind: 'found', route, params };
 }

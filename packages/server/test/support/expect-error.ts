@@ -10,7 +10,13 @@ export interface EnvelopeError {
   details: Record<string, unknown>;
 }
 
-function checkEnvelope(status: number, requestId: string | null, text: string, want: number, code: string) {
+function checkEnvelope(
+  status: number,
+  requestId: string | null,
+  text: string,
+  want: number,
+  code: string,
+) {
   expect(status, text).toBe(want);
   expect(requestId, 'X-Request-ID').toBeTruthy();
   const body = JSON.parse(text) as { error: EnvelopeError };
@@ -20,7 +26,9 @@ function checkEnvelope(status: number, requestId: string | null, text: string, w
   expect(typeof body.error.type).toBe('string');
   expect(body.error.details, text).toBeTypeOf('object');
   expect(body.error.details, text).not.toBeNull();
-  expect(text).not.toMatch(/\bat .+:\d+:\d+|node_modules|\/src\/|SELECT |kysely|ZodError|TRPCError/i);
+  expect(text).not.toMatch(
+    /\bat .+:\d+:\d+|node_modules|\/src\/|SELECT |kysely|ZodError|TRPCError/i,
+  );
 
   return body.error;
 }

@@ -56,7 +56,10 @@ export async function startMoji(
     LOGIN_FAILURES_PER_HOUR: '0',
     LOG_LEVEL: process.env['MOJI_TEST_LOG_LEVEL'] ?? 'silent',
     ...(backend === 'real'
-      ? { DATABASE_URL: process.env['DATABASE_URL'] ?? '', REDIS_URL: process.env['REDIS_URL'] ?? '' }
+      ? {
+          DATABASE_URL: process.env['DATABASE_URL'] ?? '',
+          REDIS_URL: process.env['REDIS_URL'] ?? '',
+        }
       : {}),
     ...env,
   });

@@ -37,21 +37,18 @@ export function rawRequest(origin: string, options: RawRequest): Promise<RawResp
       ['content-length', 'transfer-encoding'].includes(name.toLowerCase()),
     );
     // node:http frames a GET or DELETE body only when told its length.
-    if (options.body !== undefined && !framed) headers['content-length'] = Buffer.byteLength(options.body);
-    const req = request(
-      `${origin}${options.path}`,
-      { method: options.method, headers },
-      (res) => {
-        answered = true;
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('error', reject);
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: parseJson(text) });
-        });
-      },
-    );
+    if (options.body !== undefined && !framed)
+      headers['content-length'] = Buffer.byteLength(options.body);
+    const req = request(`${origin}${options.path}`, { method: options.method, headers }, (res) => {
+      answered = true;
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', reject);
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: parseJson(text) });
+      });
+    });
     // The server may answer and close before the whole body is written: that is not a failure.
     req.on('error', (error) => {
       if (!answered) reject(error);

@@ -54,7 +54,9 @@ export async function expectTrpcError(
   expect(data?.httpStatus, JSON.stringify(trpcError.shape)).toBe(httpStatus);
   expect(typeof data?.type).toBe('string');
   expect(data?.details).toBeTypeOf('object');
-  expect(JSON.stringify(trpcError.shape)).not.toMatch(/node_modules|\/src\/|\bat .+:\d+:\d+|"stack"/);
+  expect(JSON.stringify(trpcError.shape)).not.toMatch(
+    /node_modules|\/src\/|\bat .+:\d+:\d+|"stack"/,
+  );
 
   return trpcError;
 }

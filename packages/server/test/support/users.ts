@@ -34,7 +34,8 @@ export async function createUser(
   const password = 'correct horse battery';
   const email = `${username}@example.com`;
   const registered = await postJson(`${api}/auth/register`, { username, password, email }, headers);
-  if (registered.status !== 201) throw new Error(`register failed: ${registered.status} ${await registered.text()}`);
+  if (registered.status !== 201)
+    throw new Error(`register failed: ${registered.status} ${await registered.text()}`);
   const { id } = (await registered.json()) as { id: string };
   const login = await postJson(`${api}/auth/token`, { username, password }, headers);
   if (login.status !== 200) throw new Error(`login failed: ${login.status} ${await login.text()}`);

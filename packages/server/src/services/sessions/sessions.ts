@@ -82,7 +82,11 @@ export async function listSessions(
     });
     query = query.where(sql<boolean>`(updated_at, id) < (${cursor.updated_at}, ${cursor.id})`);
   }
-  const rows = await query.orderBy('updated_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+  const rows = await query
+    .orderBy('updated_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit + 1)
+    .execute();
 
   return page(rows.map(toSession), limit);
 }
@@ -111,13 +115,20 @@ export async function listMessages(
     if (!cursor) throw unknownCursor();
     query = query.where('position', '>', cursor.position);
   }
-  const rows = await query.orderBy('position', 'asc').limit(limit + 1).execute();
+  const rows = await query
+    .orderBy('position', 'asc')
+    .limit(limit + 1)
+    .execute();
 
   return page(rows.map(toStoredMessage), limit);
 }
 
 /** Deletes a session and its messages. */
-export async function deleteSession(deps: ServiceDeps, caller: Caller, input: SessionIdInput): Promise<void> {
+export async function deleteSession(
+  deps: ServiceDeps,
+  caller: Caller,
+  input: SessionIdInput,
+): Promise<void> {
   const session = await findOwnSession(deps.database.db, caller.id, input.session_id);
   const deleted = await deps.database.db
     .deleteFrom('chat_sessions')
