@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 
 import cors from '@fastify/cors';
+import { MojiError } from '@moji/contracts';
 import type { Redis } from 'ioredis';
 import { fastify, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -16,6 +17,7 @@ import { registerDocsRoutes } from './http/docs-routes.js';
 import { answerFrameworkError, registerErrorHandlers } from './http/error-handlers.js';
 import { resolveRequestId } from './http/request-id.js';
 import { registerRestApi } from './http/rest-api.js';
+import { sendError } from './http/send-error.js';
 import { registerTrpcApi } from './http/trpc-api.js';
 import { createLogger } from './observability/logger.js';
 import { createModelRegistry } from './providers/create-model-registry.js';
@@ -85,7 +87,8 @@ export async function buildServer(config: Config, log = createLogger(config.logL
     // One trusted hop: the client address is the last X-Forwarded-For entry, the one our proxy
     // wrote. Trusting every hop would take the first entry, which any client can forge.
     trustProxy: config.trustProxy ? 1 : false,
-    return503OnClosing: true,
+    // Fastify's own 503 while closing is not in the envelope; the onRequest hook answers it.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     frameworkErrors: answerFrameworkError,
     clientErrorHandler: answerClientError,
@@ -102,8 +105,22 @@ export async function buildServer(config: Config, log = createLogger(config.logL
     void defaultJsonParser(request, body as string, done);
   });
 
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('X-Request-ID', request.id);
+    // A request on a connection still open at a stop: refused, and the connection ends.
+    if (closing) {
+      void reply.header('Connection', 'close');
+      const stopping = new MojiError('SERVICE_UNAVAILABLE', 'The server is shutting down', {
+        headers: { 'Retry-After': '5' },
+      });
+
+      return sendError(reply, stopping);
+    }
   });
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
