@@ -74,6 +74,7 @@ describe('HEAD /health', () => {
     expect(head.status).toBe(200);
     expect(await head.text()).toBe('');
     expect(head.headers.get('content-type')).toBe(get.headers.get('content-type'));
+    expect(head.headers.get('content-length')).toBe(get.headers.get('content-length'));
     expect(head.headers.get('x-request-id')).toBeTruthy();
     expect(head.headers.get('x-request-id')).not.toBe(get.headers.get('x-request-id'));
   });

@@ -124,8 +124,10 @@ describe('paths: letter case and trailing slash', () => {
 describe('HEAD on known routes', () => {
   it('answers as GET without a body, 401 included', async () => {
     for (const path of ['/auth/me', '/models', '/chat/sessions']) {
+      const get = await fetch(`${moji.api}${path}`, { headers: user.headers });
       const ok = await fetch(`${moji.api}${path}`, { method: 'HEAD', headers: user.headers });
       expect(ok.status, path).toBe(200);
+      expect(ok.headers.get('content-length'), path).toBe(get.headers.get('content-length'));
       expect(await ok.text()).toBe('');
 
       const denied = await fetch(`${moji.api}${path}`, { method: 'HEAD' });

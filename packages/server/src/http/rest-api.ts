@@ -153,6 +153,9 @@ export async function registerRestApi(app: FastifyInstance, deps: ContextDeps): 
     });
 
     scope.addHook('onSend', async (request, reply, payload) => {
+      // Fastify's HEAD handling, which runs after this hook, sets Content-Length from the
+      // body it drops only while the request still reads as HEAD.
+      if (request.routeOptions.method === 'HEAD') request.raw.method = 'HEAD';
       const error = request.mojiContext?.response.error;
       if (error) return JSON.stringify(error.toEnvelope());
       if (reply.statusCode === 204) {
