@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { ensureAdminAccount } from './admin-account.js';
 import { TokenIssuer } from './auth/tokens.js';
 import { UserCache } from './auth/user-cache.js';
-import type { Config } from './config.js';
+import { ConfigError, type Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { answerClientError } from './http/answer-client-error.js';
 import { sealInputSchemasAgainstCoercion } from './http/coercion-guard.js';
@@ -37,6 +37,11 @@ export interface MojiServer {
   redis: Redis | undefined;
   log: Logger;
   users: UserCache;
+  /**
+   * Settles once the database is migrated and the admin account made (PostgreSQL may come up
+   * later than the server); rejects with a ConfigError when the settings cannot be applied.
+   */
+  ready: Promise<void>;
 }
 
 async function prepareDatabase(database: Database, log: Logger) {
@@ -49,6 +54,7 @@ async function prepareDatabase(database: Database, log: Logger) {
     try {
       return await attempt();
     } catch (error) {
+      if (error instanceof ConfigError) throw error;
       log.warn({ err: error }, 'database not ready; retrying');
       await new Promise((resolve) => setTimeout(resolve, delay).unref());
     }
@@ -75,7 +81,8 @@ export async function buildServer(config: Config, log = createLogger(config.logL
 
   const ready = prepareDatabase(database, log);
   if (database.kind === 'pglite') await ready;
-  else void ready;
+  // main.ts stops the process on a refused setting; until then requests get its answer.
+  else ready.catch(() => {});
 
   const baseLogger: FastifyBaseLogger = log;
   const app: FastifyInstance = fastify({
@@ -161,5 +168,5 @@ export async function buildServer(config: Config, log = createLogger(config.logL
   await registerTrpcApi(app, contextDeps);
   await registerDocsRoutes(app, version);
 
-  return { app, database, redis, log, users };
+  return { app, database, redis, log, users, ready };
 }

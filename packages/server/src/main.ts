@@ -13,6 +13,11 @@ async function main(): Promise<void> {
 
   const server = await buildServer(config);
   const { app, log } = server;
+  server.ready.catch((error: unknown) => {
+    if (!(error instanceof ConfigError)) return;
+    process.stderr.write(`moji: ${error.message}\n`);
+    process.exit(1);
+  });
   await app.listen({ port: config.port, host: config.host });
   log.info({ database: server.database.kind, redis: server.redis ? 'redis' : 'in-process' }, 'moji ready');
 

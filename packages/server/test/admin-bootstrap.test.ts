@@ -170,4 +170,43 @@ describe('the admin account from ADMIN_USERNAME, ADMIN_PASSWORD and ADMIN_EMAIL'
       await scratch?.drop();
     }
   }, 120_000);
+
+  it('refuses to start with an ADMIN_EMAIL that another account holds', async () => {
+    const scratch =
+      backend === 'real'
+        ? await createScratchDatabase(process.env['DATABASE_URL'] ?? '')
+        : undefined;
+    const shared = mkdtempSync(join(tmpdir(), 'moji-bootstrap-'));
+    const database: Record<string, string> = scratch ? { DATABASE_URL: scratch.url } : {};
+    try {
+      const first = await startMoji(database, { dataDir: shared });
+      const holder = await createUser(first.api, 'holder');
+      await first.close();
+
+      const config = loadConfig({
+        MOJI_DATA_DIR: shared,
+        JWT_SECRET: SECRET,
+        LOG_LEVEL: 'silent',
+        ADMIN_USERNAME: uniqueName('newadmin'),
+        ADMIN_PASSWORD: 'the configured admin password',
+        ADMIN_EMAIL: holder.email.toUpperCase(),
+        ...database,
+      });
+      const refusal = /ADMIN_EMAIL .+ belongs to another account/;
+      if (backend === 'real') {
+        const server = await buildServer(config);
+        try {
+          await expect(server.ready).rejects.toThrow(ConfigError);
+          await expect(server.ready).rejects.toThrow(refusal);
+        } finally {
+          await server.app.close();
+        }
+      } else {
+        await expect(buildServer(config)).rejects.toThrow(refusal);
+      }
+    } finally {
+      rmSync(shared, { recursive: true, force: true });
+      await scratch?.drop();
+    }
+  }, 120_000);
 });
