@@ -1,8 +1,11 @@
 import type { AddressInfo } from 'node:net';
 
-import { buildServer, loadConfig } from '../dist/index.js';
+import type * as ServerModule from '../src/index.js';
 
-// Moji as a child process of the benchmark: it reports its port, then its CPU time on request.
+// Moji as a child process of the benchmark, from its build (`pnpm bench` builds it first):
+// it reports its port, then its CPU time on request.
+const build = new URL('../dist/index.js', import.meta.url).href;
+const { buildServer, loadConfig } = (await import(build)) as typeof ServerModule;
 const config = loadConfig();
 const server = await buildServer(config);
 await server.app.listen({ port: 0, host: '127.0.0.1' });

@@ -1,3 +1,4 @@
+import type { Completion, Health } from '@moji/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { expectError } from './support/expect-error.js';
@@ -28,7 +29,7 @@ describe('POST /chat/completions with the built-in echo model', () => {
 
     expect(res.status, await res.clone().text()).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-    const body = await res.json();
+    const body = (await res.json()) as Completion;
     expect(body).toMatchObject({
       object: 'chat.completion',
       model: 'echo',
@@ -45,7 +46,7 @@ describe('POST /chat/completions with the built-in echo model', () => {
     const res = await complete({ messages: hello });
 
     expect(res.status, await res.clone().text()).toBe(200);
-    expect((await res.json()).model).toBe('deepseek-r1');
+    expect(((await res.json()) as Completion).model).toBe('deepseek-r1');
   });
 
   it('lists echo and the default model, owned by echo', async () => {
@@ -65,7 +66,7 @@ describe('POST /chat/completions with the built-in echo model', () => {
   it('names echo as the model service in /health', async () => {
     const res = await fetch(`${moji.api}/health`);
 
-    expect((await res.json()).services.model).toBe('echo');
+    expect(((await res.json()) as Health).services.model).toBe('echo');
   });
 });
 
@@ -123,7 +124,9 @@ describe('C2: shapes real clients send', () => {
     });
 
     expect(res.status, await res.clone().text()).toBe(200);
-    expect((await res.json()).choices[0].message.content).toBe('first part\nsecond part');
+    expect(((await res.json()) as Completion).choices[0]?.message.content).toBe(
+      'first part\nsecond part',
+    );
     const stored = await fetch(`${moji.api}/chat/sessions/${id}/messages`, {
       headers: user.headers,
     });

@@ -1,3 +1,4 @@
+import type { Completion } from '@moji/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { expectError } from './support/expect-error.js';
@@ -116,7 +117,8 @@ describe('a session as memory', () => {
       session_id: sessionId,
       messages: [{ role: 'user', content: 'Weather in Oslo?' }],
     });
-    expect((await toolTurn.json()).choices[0].message.tool_calls).toEqual([call]);
+    const reply = ((await toolTurn.json()) as Completion).choices[0]?.message;
+    expect(reply?.tool_calls).toEqual([call]);
 
     const stored = await storedMessages(sessionId);
     expect(stored[1]).toMatchObject({

@@ -1,3 +1,4 @@
+import type { Completion, Health, List, Model } from '@moji/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { expectError } from './support/expect-error.js';
@@ -79,7 +80,7 @@ describe('LLM_BASE_URL: one OpenAI-compatible upstream', () => {
     const res = await postJson(`${moji.api}/chat/completions`, { messages: hello }, user.headers);
 
     expect(res.status, await res.clone().text()).toBe(200);
-    expect((await res.json()).model).toBe('deepseek-r1');
+    expect(((await res.json()) as Completion).model).toBe('deepseek-r1');
     expect(upstream.received[before]?.body.model).toBe('deepseek-r1');
   });
 
@@ -104,7 +105,7 @@ describe('LLM_BASE_URL: one OpenAI-compatible upstream', () => {
     );
 
     expect(res.status, await res.clone().text()).toBe(200);
-    expect((await res.json()).choices[0].message).toEqual({
+    expect(((await res.json()) as Completion).choices[0]?.message).toEqual({
       role: 'assistant',
       content: 'Paris.',
       reasoning_content: 'The capital of France is Paris.',
@@ -151,7 +152,7 @@ describe('LLM_BASE_URL: one OpenAI-compatible upstream', () => {
       data: [{ id: 'deepseek-r1', object: 'model', owned_by: 'openai-compatible' }],
       has_more: false,
     });
-    expect((await health.json()).services.model).toBe('openai-compatible');
+    expect(((await health.json()) as Health).services.model).toBe('openai-compatible');
   });
 
   it('no longer serves echo', async () => {
@@ -217,8 +218,8 @@ describe('MOJI_MODELS: several providers and a model table', () => {
 
     expect(toDeepseek.status, await toDeepseek.clone().text()).toBe(200);
     expect(toOllama.status, await toOllama.clone().text()).toBe(200);
-    expect((await toDeepseek.json()).model).toBe('deepseek-r1');
-    expect((await toOllama.json()).model).toBe('local-r1');
+    expect(((await toDeepseek.json()) as Completion).model).toBe('deepseek-r1');
+    expect(((await toOllama.json()) as Completion).model).toBe('local-r1');
     expect(deepseek.received.at(-1)?.body.model).toBe('deepseek-reasoner');
     expect(deepseek.received.at(-1)?.headers['authorization']).toBe('Bearer sk-deepseek');
     expect(ollama.received.at(-1)?.body.model).toBe('deepseek-r1:1.5b');
@@ -294,12 +295,12 @@ describe('MOJI_MODELS: several providers and a model table', () => {
     const models = await fetch(`${moji.api}/models`, { headers: user.headers });
     const health = await fetch(`${moji.api}/health`);
 
-    expect((await models.json()).data).toEqual([
+    expect(((await models.json()) as List<Model>).data).toEqual([
       { id: 'deepseek-r1', object: 'model', owned_by: 'deepseek' },
       { id: 'local-r1', object: 'model', owned_by: 'ollama' },
       { id: 'llava', object: 'model', owned_by: 'ollama' },
     ]);
-    expect((await health.json()).services.model).toBe('deepseek, ollama');
+    expect(((await health.json()) as Health).services.model).toBe('deepseek, ollama');
   });
 });
 

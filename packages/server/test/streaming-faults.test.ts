@@ -91,7 +91,8 @@ describe('S3: failures before the first byte are ordinary JSON errors', () => {
       .sign(new TextEncoder().encode(TEST_JWT_SECRET));
     const before = upstream.received.length;
 
-    for (const headers of [{}, { authorization: `Bearer ${expired}` }]) {
+    const tokens: Record<string, string>[] = [{}, { authorization: `Bearer ${expired}` }];
+    for (const headers of tokens) {
       const res = await stream({}, headers);
       expect(res.headers.get('content-type')).toMatch(/^application\/json/);
       expect(res.headers.get('www-authenticate')).toBe('Bearer');

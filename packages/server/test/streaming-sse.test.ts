@@ -150,12 +150,12 @@ describe('S1: the event stream', () => {
     });
     const chunks = dataOf((await readEvents(await stream())).events);
 
-    expect(chunks[0]?.['choices'][0].delta).toEqual({
+    expect(chunks[0]?.choices[0]?.delta).toEqual({
       role: 'assistant',
       reasoning_content: 'Let me look.',
     });
-    expect(chunks[1]?.['choices'][0].delta).toEqual({ tool_calls: [call] });
-    expect(chunks[2]?.['choices'][0].finish_reason).toBe('tool_calls');
+    expect(chunks[1]?.choices[0]?.delta).toEqual({ tool_calls: [call] });
+    expect(chunks[2]?.choices[0]?.finish_reason).toBe('tool_calls');
   });
 });
 

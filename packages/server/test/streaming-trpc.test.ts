@@ -148,7 +148,7 @@ describe('chat.streamCompletion over /trpc', () => {
       );
       const reading = (async () => {
         for await (const chunk of chunks) {
-          if (chunk.choices[0]?.delta.content) controller.abort();
+          if (chunk.choices[0]?.delta['content']) controller.abort();
         }
       })();
       await reading.catch(() => undefined);

@@ -50,16 +50,27 @@ export async function readEvents(
   return { events, rest: buffer, text };
 }
 
+/** A streamed chunk as the tests read it. */
+export interface ReceivedChunk {
+  [key: string]: unknown;
+  choices: {
+    index: number;
+    delta: Record<string, unknown> & { content?: string | null };
+    finish_reason: string | null;
+  }[];
+  usage?: Record<string, number> | null;
+}
+
 /** The JSON of each data event but `[DONE]`. */
-export function dataOf(events: ReceivedEvent[]): Record<string, any>[] {
+export function dataOf(events: ReceivedEvent[]): ReceivedChunk[] {
   return events
     .filter((event) => event.data !== undefined && event.data !== '[DONE]')
-    .map((event) => JSON.parse(event.data as string) as Record<string, any>);
+    .map((event) => JSON.parse(event.data as string) as ReceivedChunk);
 }
 
 /** The reply text joined from the chunks' content deltas. */
-export function joinContent(chunks: Record<string, any>[]): string {
-  return chunks.map((chunk) => chunk['choices']?.[0]?.delta?.content ?? '').join('');
+export function joinContent(chunks: ReceivedChunk[]): string {
+  return chunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').join('');
 }
 
 /**

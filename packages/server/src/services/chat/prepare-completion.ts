@@ -79,9 +79,10 @@ type RequestMessage = CompletionRequest['messages'][number];
 function toUpstreamRequestMessage(message: RequestMessage): RequestMessage {
   if (message.role !== 'assistant' || message.reasoning_content == null) return message;
   if (message.tool_calls && message.tool_calls.length > 0) return message;
-  const { reasoning_content: _reasoning, ...rest } = message;
+  const withoutReasoning = { ...message };
+  delete withoutReasoning.reasoning_content;
 
-  return rest;
+  return withoutReasoning;
 }
 
 function forwardedFields(input: CompletionRequest): Record<string, unknown> {

@@ -28,7 +28,7 @@ export async function storeTurn(
   reply: Reply,
 ): Promise<void> {
   const turn: TurnMessage[] = [
-    ...messages.map((message) => ({ ...message }) as TurnMessage),
+    ...messages.map((message): TurnMessage => ({ ...message })),
     {
       role: 'assistant',
       content: reply.content,

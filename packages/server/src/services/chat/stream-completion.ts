@@ -1,4 +1,10 @@
-import type { Caller, CompletionChunk, CompletionRequest, RequestInfo } from '@moji/contracts';
+import {
+  toMojiError,
+  type Caller,
+  type CompletionChunk,
+  type CompletionRequest,
+  type RequestInfo,
+} from '@moji/contracts';
 
 import type { ServiceDeps } from '../deps.js';
 import { prepareCompletion } from './prepare-completion.js';
@@ -34,8 +40,9 @@ export async function streamCompletion(
         collector.add(chunk);
         if (chunk.usage && !wantsUsage) {
           if (chunk.choices.length === 0) continue;
-          const { usage: _hidden, ...rest } = chunk;
-          yield { ...rest, model: modelName };
+          const withoutUsage = { ...chunk, model: modelName };
+          delete withoutUsage.usage;
+          yield withoutUsage;
         } else {
           chunk.model = modelName;
           yield chunk;
@@ -60,7 +67,7 @@ export async function streamCompletion(
     }
     // `[DONE]` tells the client its turn is kept: a complete turn that could not be stored
     // ends the stream with an error event instead.
-    if (unstored !== undefined) throw unstored;
+    if (unstored !== undefined) throw toMojiError(unstored);
   }
 
   return relay();
