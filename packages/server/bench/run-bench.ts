@@ -7,6 +7,7 @@ import autocannon from 'autocannon';
 
 import { measureTtfb } from './measure-ttfb.js';
 import { prepareBenchUser } from './prepare-bench-user.js';
+import { printReport } from './print-report.js';
 import { cpuMicros, startChild } from './start-child.js';
 
 // Moji's hop against an upstream that answers at once: direct and through Moji's whole path
@@ -35,10 +36,6 @@ async function load(url: string, headers: Record<string, string>, body: string, 
   }
 
   return result;
-}
-
-function format(value: number, digits = 2): string {
-  return value.toFixed(digits);
 }
 
 const upstream = await startChild(new URL('./fast-upstream.ts', import.meta.url), {});
@@ -85,36 +82,15 @@ try {
   await measureTtfb(targets, streamBody, 50);
   const [ttfbDirect, ttfbVia] = await measureTtfb(targets, streamBody, ttfbRounds);
 
-  const rows = [
-    ['plain', plainDirect, plainVia, cpuPlain],
-    ['stream', streamDirect, streamVia, cpuStream],
-  ] as const;
-  console.log(
-    `\n${connections} connections, ${seconds} s per run, PostgreSQL + Redis, LOG_LEVEL=${process.env['BENCH_LOG_LEVEL'] ?? 'info'}\n`,
+  const logLevel = process.env['BENCH_LOG_LEVEL'] ?? 'info';
+  printReport(
+    `${connections} connections, ${seconds} s a run, PostgreSQL + Redis, LOG_LEVEL=${logLevel}`,
+    [
+      { name: 'plain', direct: plainDirect, viaMoji: plainVia, mojiCpuMicros: cpuPlain },
+      { name: 'stream', direct: streamDirect, viaMoji: streamVia, mojiCpuMicros: cpuStream },
+    ],
+    { rounds: ttfbRounds, direct: ttfbDirect!, viaMoji: ttfbVia! },
   );
-  console.log(
-    'run     | direct req/s | Moji req/s | ratio | p50 direct/Moji ms | p99 direct/Moji ms | Moji CPU ms/req',
-  );
-  for (const [name, d, v, cpu] of rows) {
-    console.log(
-      [
-        name.padEnd(7),
-        format(d.requests.average, 0).padStart(12),
-        format(v.requests.average, 0).padStart(10),
-        `${format(v.requests.average / d.requests.average)}x`.padStart(5),
-        `${d.latency.p50} / ${v.latency.p50}`.padStart(18),
-        `${d.latency.p99} / ${v.latency.p99}`.padStart(18),
-        format(cpu / 1000 / v['2xx'], 3).padStart(15),
-      ].join(' | '),
-    );
-  }
-  if (ttfbDirect && ttfbVia) {
-    console.log(
-      `\ntime to first streamed byte, ${ttfbRounds} sequential requests: direct p50 ${format(ttfbDirect.p50, 3)} ms, p99 ${format(ttfbDirect.p99, 3)} ms; ` +
-        `via Moji p50 ${format(ttfbVia.p50, 3)} ms, p99 ${format(ttfbVia.p99, 3)} ms; difference at p50 ${format(ttfbVia.p50 - ttfbDirect.p50, 3)} ms`,
-    );
-  }
-  console.log('targets: ratio >= 0.20x, Moji CPU <= 0.5 ms/req, first byte within 1 ms of direct');
 } finally {
   await moji.stop();
   await upstream.stop();

@@ -61,7 +61,8 @@ export function createModelRegistry(config: Config): ModelRegistry {
   if (!registry.resolve(config.defaultModel)) {
     void registry.close();
     throw new ConfigError(
-      `DEFAULT_MODEL "${config.defaultModel}" is not served: add it to the models of MOJI_MODELS or set LLM_BASE_URL`,
+      `DEFAULT_MODEL "${config.defaultModel}" is not served: ` +
+        'add it to the models of MOJI_MODELS or set LLM_BASE_URL',
     );
   }
 

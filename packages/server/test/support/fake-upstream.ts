@@ -26,7 +26,10 @@ export interface FakeReply {
   json?: unknown;
   /** For streams: the events; by default the reply text split into words. */
   events?: FakeEvent[];
-  /** For streams: how it ends. `done` writes `data: [DONE]`, `stall` never ends, `cut` destroys the socket. */
+  /**
+   * For streams: how it ends. `done` writes `data: [DONE]`, `end` ends the body without it,
+   * `stall` never ends, `cut` destroys the socket.
+   */
   ending?: 'done' | 'stall' | 'cut' | 'end';
   /** The reply text of the default answers. */
   text?: string;
