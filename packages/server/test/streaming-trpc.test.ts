@@ -78,7 +78,6 @@ describe('chat.streamCompletion over /trpc', () => {
       await client.chat.streamCompletion.mutate({
         model: 'm',
         messages: hello,
-        stream: true,
         stream_options: { include_usage: true },
       }),
     );
@@ -100,9 +99,7 @@ describe('chat.streamCompletion over /trpc', () => {
     const created = await postJson(`${moji.api}/chat/sessions`, {}, user.headers);
     const { id } = (await created.json()) as { id: string };
     upstream.enqueue({ text: 'Streamed over tRPC.' });
-    await collect(
-      await client.chat.streamCompletion.mutate({ messages: hello, session_id: id, stream: true }),
-    );
+    await collect(await client.chat.streamCompletion.mutate({ messages: hello, session_id: id }));
 
     const stored = await fetch(`${moji.api}/chat/sessions/${id}/messages`, {
       headers: user.headers,

@@ -23,7 +23,8 @@ export async function streamCompletion(
   input: CompletionRequest,
   request: RequestInfo,
 ): Promise<AsyncIterable<CompletionChunk>> {
-  const prepared = await prepareCompletion(deps, caller, input);
+  // Over /trpc the procedure itself asks for a stream; `stream_options` need not repeat it.
+  const prepared = await prepareCompletion(deps, caller, { ...input, stream: true });
   const { modelName, session } = prepared;
   const wantsUsage = input.stream_options?.include_usage === true;
   const upstream = await prepared.route.provider.stream(
