@@ -30,6 +30,20 @@ export function contentText(content: unknown): string {
     .join('\n');
 }
 
+/** The first 200 characters of a text, counted in code points so no character is cut in two. */
+function titleOf(text: string): string {
+  if (text.length <= TITLE_LENGTH) return text;
+  let title = '';
+  let count = 0;
+  for (const character of text) {
+    if (count === TITLE_LENGTH) break;
+    title += character;
+    count += 1;
+  }
+
+  return title;
+}
+
 function toJson(value: unknown): string | null {
   return value === undefined || value === null ? null : JSON.stringify(value);
 }
@@ -76,8 +90,7 @@ export async function appendTurn(
     .execute();
 
   const firstUser = messages.find((message) => message.role === 'user');
-  const title =
-    session.title ?? (firstUser ? contentText(firstUser.content).slice(0, TITLE_LENGTH) : null);
+  const title = session.title ?? (firstUser ? titleOf(contentText(firstUser.content)) : null);
   await trx
     .updateTable('chat_sessions')
     .set({ message_count: session.message_count + messages.length, updated_at: now, title })
