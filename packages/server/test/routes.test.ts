@@ -117,6 +117,7 @@ describe('paths: letter case and trailing slash', () => {
 
     expect(res.status, await res.clone().text()).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(res.headers.get('x-request-id')).toBeTruthy();
     expect(await res.text()).toContain('data: [DONE]');
   });
 });
