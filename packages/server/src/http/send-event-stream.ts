@@ -38,8 +38,20 @@ export async function sendEventStream(
   res.flushHeaders();
 
   const isOpen = () => !res.destroyed && !res.writableEnded;
+  // Chunks that arrive together (one upstream packet) leave together: writes are corked
+  // until the current tick ends, so a burst costs one system call instead of one a chunk.
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    res.uncork();
+  };
   const write = async (text: string) => {
     if (!isOpen()) return;
+    if (!corked) {
+      corked = true;
+      res.cork();
+      process.nextTick(uncork);
+    }
     if (!res.write(text)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
   };
   const keepAlive = setInterval(() => {
