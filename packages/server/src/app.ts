@@ -44,13 +44,13 @@ export interface MojiServer {
   ready: Promise<void>;
 }
 
-async function prepareDatabase(database: Database, log: Logger) {
+async function prepareDatabase(database: Database, log: Logger, stopped: AbortSignal) {
   // Readiness includes the admin account (see buildServer), so its first login cannot race it.
   const attempt = () => database.ensureReady();
   if (database.kind === 'pglite') return attempt();
 
   // PostgreSQL may be down at start-up: serve 503 meanwhile and keep trying.
-  for (let delay = 1000; ; delay = Math.min(delay * 2, 10_000)) {
+  for (let delay = 1000; !stopped.aborted; delay = Math.min(delay * 2, 10_000)) {
     try {
       return await attempt();
     } catch (error) {
@@ -79,7 +79,8 @@ export async function buildServer(config: Config, log = createLogger(config.logL
   const usage = new UsageRecorder(database, log);
   const services = createServices({ config, database, tokens, limits, users, models, usage, redis, log, version });
 
-  const ready = prepareDatabase(database, log);
+  const stopping = new AbortController();
+  const ready = prepareDatabase(database, log, stopping.signal);
   if (database.kind === 'pglite') await ready;
   // main.ts stops the process on a refused setting; until then requests get its answer.
   else ready.catch(() => {});
@@ -141,6 +142,7 @@ export async function buildServer(config: Config, log = createLogger(config.logL
     );
   });
   app.addHook('onClose', async () => {
+    stopping.abort();
     await usage.flush().catch((error: unknown) => log.error({ err: error }, 'usage not written at stop'));
     await models.close();
     await database.close();

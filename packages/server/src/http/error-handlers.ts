@@ -1,6 +1,7 @@
 import { MojiError, toMojiError } from '@moji/contracts';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
+import { logFailure } from '../observability/log-failure.js';
 import { REST_PREFIX, rejectUnroutable } from './rest-api.js';
 import { sendError, sendTrpcError } from './send-error.js';
 import { TRPC_PREFIX } from './trpc-api.js';
@@ -60,7 +61,7 @@ export function answerFrameworkError(
 export function registerErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const mojiError = fromFastifyError(error);
-    if (mojiError.status >= 500) request.log.error({ err: error }, 'request failed');
+    logFailure(request.log, error, mojiError);
 
     return answer(request, reply, mojiError);
   });

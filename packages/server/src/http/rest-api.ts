@@ -9,6 +9,7 @@ import {
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { fastifyTRPCOpenApiPlugin, type CreateOpenApiFastifyPluginOptions } from 'trpc-to-openapi';
 
+import { logFailure } from '../observability/log-failure.js';
 import { procedureTable } from './procedure-table.js';
 import { createRequestContext, type ContextDeps } from './request-context.js';
 import { matchRoute, normalizePathEncoding, type RestRoute } from './rest-routes.js';
@@ -146,7 +147,7 @@ export async function registerRestApi(app: FastifyInstance, deps: ContextDeps): 
         if (answered) return answered;
       } catch (error) {
         const mojiError = toMojiError(error);
-        if (mojiError.status >= 500) request.log.error({ err: error }, 'request failed');
+        logFailure(request.log, error, mojiError);
 
         return sendError(reply, mojiError);
       }
@@ -188,7 +189,7 @@ export async function registerRestApi(app: FastifyInstance, deps: ContextDeps): 
       },
       onError: ({ error, req }) => {
         const mojiError = toMojiError(error);
-        if (mojiError.status >= 500) (req as FastifyRequest).log.error({ err: error }, 'request failed');
+        logFailure((req as FastifyRequest).log, error, mojiError);
       },
     };
     await scope.register(fastifyTRPCOpenApiPlugin, options);

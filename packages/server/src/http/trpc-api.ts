@@ -2,6 +2,7 @@ import { appRouter, toMojiError } from '@moji/contracts';
 import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
 import type { FastifyInstance } from 'fastify';
 
+import { logFailure } from '../observability/log-failure.js';
 import { accessOf } from './procedure-table.js';
 import { createRequestContext, type ContextDeps } from './request-context.js';
 
@@ -27,7 +28,7 @@ export async function registerTrpcApi(app: FastifyInstance, deps: ContextDeps): 
       return { headers };
     },
     onError: ({ error, req }) => {
-      if (toMojiError(error).status >= 500) req.log.error({ err: error }, 'request failed');
+      logFailure(req.log, error, toMojiError(error));
     },
   };
 

@@ -8,6 +8,8 @@ import {
 
 import { MojiError } from '@moji/contracts';
 
+import { WindowResets } from './window-resets.js';
+
 /** Where a user stands against their hourly limit after a call. */
 export interface RateLimitState {
   limit: number;
@@ -61,6 +63,7 @@ export class RateLimits {
   private readonly hourly: RateLimiterAbstract;
   private readonly authAttempts: RateLimiterAbstract;
   private readonly loginFailures: RateLimiterAbstract;
+  private readonly resets = new WindowResets();
 
   constructor(
     private readonly settings: { authLimitPerMinute: number; loginFailuresPerHour: number },
@@ -74,7 +77,7 @@ export class RateLimits {
   /** Charges a user's hourly limit; the state tells the headers, and whether it is exceeded. */
   async chargeUser(userId: string, limit: number, points: number): Promise<RateLimitState> {
     const result = await consume(this.hourly, userId, points);
-    const reset = Math.ceil((Date.now() + result.msBeforeNext) / 1000);
+    const reset = this.resets.settle(userId, Math.ceil((Date.now() + result.msBeforeNext) / 1000));
     const state: RateLimitState = {
       limit,
       remaining: Math.max(0, limit - result.consumedPoints),

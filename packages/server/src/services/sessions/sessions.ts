@@ -77,10 +77,13 @@ export async function listSessions(
   let query = db.selectFrom('chat_sessions').selectAll().where('user_id', '=', caller.id);
 
   if (input?.after !== undefined) {
-    const cursor = await findOwnSession(db, caller.id, input.after).catch(() => {
-      throw unknownCursor();
+    const cursor = await findOwnSession(db, caller.id, input.after).catch((error: unknown) => {
+      throw error instanceof MojiError && error.code === 'NOT_FOUND' ? unknownCursor() : error;
     });
-    query = query.where(sql<boolean>`(updated_at, id) < (${cursor.updated_at}, ${cursor.id})`);
+    // Compared in SQL: a JavaScript Date would drop the timestamp's microseconds.
+    query = query.where(
+      sql<boolean>`(updated_at, id) < (select c.updated_at, c.id from chat_sessions c where c.id = ${cursor.id})`,
+    );
   }
   const rows = await query
     .orderBy('updated_at', 'desc')
