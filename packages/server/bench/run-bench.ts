@@ -41,20 +41,25 @@ async function load(url: string, headers: Record<string, string>, body: string, 
 const upstream = await startChild(new URL('./fast-upstream.ts', import.meta.url), {});
 const dataDir = mkdtempSync(join(tmpdir(), 'moji-bench-'));
 const admin = { username: 'bench_admin', password: randomBytes(12).toString('hex') };
-const moji = await startChild(new URL('./serve-moji.ts', import.meta.url), {
-  NODE_ENV: 'production',
-  LOG_LEVEL: process.env['BENCH_LOG_LEVEL'] ?? 'info',
-  DATABASE_URL: databaseUrl,
-  REDIS_URL: redisUrl,
-  MOJI_DATA_DIR: dataDir,
-  JWT_SECRET: randomBytes(48).toString('base64url'),
-  LLM_BASE_URL: `http://127.0.0.1:${upstream.port}/v1`,
-  LLM_API_KEY: 'bench-key',
-  DEFAULT_MODEL: 'bench',
-  ADMIN_USERNAME: admin.username,
-  ADMIN_PASSWORD: admin.password,
-  ADMIN_EMAIL: 'bench-admin@example.com',
-});
+const moji = await startChild(
+  new URL('./serve-moji.ts', import.meta.url),
+  {
+    NODE_ENV: 'production',
+    LOG_LEVEL: process.env['BENCH_LOG_LEVEL'] ?? 'info',
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redisUrl,
+    MOJI_DATA_DIR: dataDir,
+    JWT_SECRET: randomBytes(48).toString('base64url'),
+    LLM_BASE_URL: `http://127.0.0.1:${upstream.port}/v1`,
+    LLM_API_KEY: 'bench-key',
+    DEFAULT_MODEL: 'bench',
+    ADMIN_USERNAME: admin.username,
+    ADMIN_PASSWORD: admin.password,
+    ADMIN_EMAIL: 'bench-admin@example.com',
+    // BENCH_MOJI_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles Moji's process.
+  },
+  (process.env['BENCH_MOJI_NODE_OPTIONS'] ?? '').split(' ').filter(Boolean),
+);
 
 try {
   const api = `http://127.0.0.1:${moji.port}/api/v1`;
