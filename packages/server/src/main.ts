@@ -1,5 +1,6 @@
 import { buildServer } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { createLogger } from './observability/logger.js';
 
 async function main(): Promise<void> {
   let config: Config;
@@ -11,15 +12,26 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  const server = await buildServer(config);
-  const { app, log } = server;
+  const log = createLogger(config.logLevel);
+  log.info({ database: config.databaseUrl ? 'postgres' : 'pglite', dataDir: config.dataDir }, 'starting');
+  const server = await buildServer(config, log);
+  const { app } = server;
   server.ready.catch((error: unknown) => {
     if (!(error instanceof ConfigError)) return;
     process.stderr.write(`moji: ${error.message}\n`);
     process.exit(1);
   });
   await app.listen({ port: config.port, host: config.host });
-  log.info({ database: server.database.kind, redis: server.redis ? 'redis' : 'in-process' }, 'moji ready');
+  const origin = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
+  log.info(
+    {
+      api: `${origin}/api/v1`,
+      docs: `${origin}/docs`,
+      database: server.database.kind,
+      redis: server.redis ? 'redis' : 'in-process',
+    },
+    'moji ready',
+  );
 
   let stopping = false;
   const stop = (signal: string) => {
