@@ -24,7 +24,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['@moji/server', '**/server/src/**'], message: 'contracts and client never import server code' }] },
+        {
+          patterns: [
+            {
+              group: ['@moji/server', '**/server/src/**'],
+              message: 'contracts and client never import server code',
+            },
+          ],
+        },
       ],
     },
   },

@@ -72,7 +72,9 @@ const chatRouter = router({
     .meta(createCompletionMeta)
     .input(completionRequestSchema)
     .output(completionSchema)
-    .mutation(({ ctx, input }) => ctx.services.chat.createCompletion(ctx.caller, input, ctx.request)),
+    .mutation(({ ctx, input }) =>
+      ctx.services.chat.createCompletion(ctx.caller, input, ctx.request),
+    ),
   /** The same completion as a stream of chunks, for tRPC clients and the REST SSE route. */
   streamCompletion: protectedProcedure
     .meta({ auth: 'user' })

@@ -62,7 +62,10 @@ async function prepareDatabase(database: Database, log: Logger, stopped: AbortSi
 }
 
 /** Builds the server from its configuration; call `app.listen` to serve. */
-export async function buildServer(config: Config, log = createLogger(config.logLevel)): Promise<MojiServer> {
+export async function buildServer(
+  config: Config,
+  log = createLogger(config.logLevel),
+): Promise<MojiServer> {
   sealInputSchemasAgainstCoercion();
   const models = createModelRegistry(config);
   const users = new UserCache();
@@ -77,7 +80,18 @@ export async function buildServer(config: Config, log = createLogger(config.logL
   const tokens = new TokenIssuer(config.jwtSecret, config.jwtExpiresIn);
   const limits = new RateLimits(config, redis);
   const usage = new UsageRecorder(database, log);
-  const services = createServices({ config, database, tokens, limits, users, models, usage, redis, log, version });
+  const services = createServices({
+    config,
+    database,
+    tokens,
+    limits,
+    users,
+    models,
+    usage,
+    redis,
+    log,
+    version,
+  });
 
   const stopping = new AbortController();
   const ready = prepareDatabase(database, log, stopping.signal);
@@ -108,10 +122,14 @@ export async function buildServer(config: Config, log = createLogger(config.logL
   const defaultJsonParser = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser(['application/json', 'text/plain']);
   // JSON in any letter case and with any charset; an empty body is no body.
-  app.addContentTypeParser(/^application\/json(\s*;.*)?$/i, { parseAs: 'string' }, (request, body, done) => {
-    if (body === '') return done(null, undefined);
-    void defaultJsonParser(request, body as string, done);
-  });
+  app.addContentTypeParser(
+    /^application\/json(\s*;.*)?$/i,
+    { parseAs: 'string' },
+    (request, body, done) => {
+      if (body === '') return done(null, undefined);
+      void defaultJsonParser(request, body as string, done);
+    },
+  );
 
   let closing = false;
   app.addHook('preClose', (done) => {
@@ -143,7 +161,9 @@ export async function buildServer(config: Config, log = createLogger(config.logL
   });
   app.addHook('onClose', async () => {
     stopping.abort();
-    await usage.flush().catch((error: unknown) => log.error({ err: error }, 'usage not written at stop'));
+    await usage
+      .flush()
+      .catch((error: unknown) => log.error({ err: error }, 'usage not written at stop'));
     await models.close();
     await database.close();
     redis?.disconnect();
@@ -152,7 +172,13 @@ export async function buildServer(config: Config, log = createLogger(config.logL
   if (config.corsOrigins.length > 0) {
     await app.register(cors, {
       origin: config.corsOrigins,
-      exposedHeaders: ['X-Request-ID', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'Retry-After'],
+      exposedHeaders: [
+        'X-Request-ID',
+        'X-RateLimit-Limit',
+        'X-RateLimit-Remaining',
+        'X-RateLimit-Reset',
+        'Retry-After',
+      ],
     });
   }
 

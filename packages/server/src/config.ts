@@ -39,9 +39,7 @@ const envSchema = z.object({
   BODY_LIMIT_BYTES: positiveInt.default(8 * 1024 * 1024),
   SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
   CORS_ORIGINS: optionalText,
-  LOG_LEVEL: z
-    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
-    .default('info'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
 /** The server's settings, read from the environment once at start-up. */
@@ -96,7 +94,9 @@ function readOrCreateDevSecret(dataDir: string): string {
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    const problems = parsed.error.issues.map(
+      (issue) => `${issue.path.join('.')}: ${issue.message}`,
+    );
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
   const vars = parsed.data;
@@ -139,7 +139,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     streamKeepAliveMs: vars.STREAM_KEEPALIVE_MS,
     admin:
       adminSet === 3
-        ? { username: vars.ADMIN_USERNAME!, password: vars.ADMIN_PASSWORD!, email: vars.ADMIN_EMAIL! }
+        ? {
+            username: vars.ADMIN_USERNAME!,
+            password: vars.ADMIN_PASSWORD!,
+            email: vars.ADMIN_EMAIL!,
+          }
         : undefined,
     bodyLimitBytes: vars.BODY_LIMIT_BYTES,
     shutdownGraceMs: vars.SHUTDOWN_GRACE_MS,

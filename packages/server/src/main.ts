@@ -13,7 +13,10 @@ async function main(): Promise<void> {
   }
 
   const log = createLogger(config.logLevel);
-  log.info({ database: config.databaseUrl ? 'postgres' : 'pglite', dataDir: config.dataDir }, 'starting');
+  log.info(
+    { database: config.databaseUrl ? 'postgres' : 'pglite', dataDir: config.dataDir },
+    'starting',
+  );
   const server = await buildServer(config, log);
   const { app } = server;
   server.ready.catch((error: unknown) => {
@@ -65,6 +68,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`moji: could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `moji: could not start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
   process.exit(1);
 });

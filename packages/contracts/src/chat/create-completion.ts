@@ -42,7 +42,9 @@ export const completionRequestShape = {
   model: textSchema(256).optional(),
   audio: jsonObjectSchema.nullish(),
   frequency_penalty: penaltySchema,
-  function_call: z.union([z.enum(['none', 'auto']), z.object({ name: textSchema(256) })]).optional(),
+  function_call: z
+    .union([z.enum(['none', 'auto']), z.object({ name: textSchema(256) })])
+    .optional(),
   functions: z.array(functionDefinitionSchema).max(128).optional(),
   logit_bias: z.record(z.string(), z.number().min(-100).max(100)).nullish(),
   logprobs: z.boolean().nullish(),

@@ -33,7 +33,14 @@ const textContentSchema = z.union([textSchema(), z.array(textPartSchema).min(1)]
 const userContentSchema = z.union([
   textSchema(),
   z
-    .array(z.discriminatedUnion('type', [textPartSchema, imagePartSchema, audioPartSchema, filePartSchema]))
+    .array(
+      z.discriminatedUnion('type', [
+        textPartSchema,
+        imagePartSchema,
+        audioPartSchema,
+        filePartSchema,
+      ]),
+    )
     .min(1),
 ]);
 
@@ -69,7 +76,11 @@ export const messageSchema = z.discriminatedUnion('role', [
     reasoning_content: textSchema().nullish(),
   }),
   z.object({ role: z.literal('tool'), content: textContentSchema, tool_call_id: textSchema(1024) }),
-  z.object({ role: z.literal('function'), content: textSchema().nullable(), name: textSchema(256) }),
+  z.object({
+    role: z.literal('function'),
+    content: textSchema().nullable(),
+    name: textSchema(256),
+  }),
 ]);
 
 /** One message of a conversation. */

@@ -47,7 +47,10 @@ export const sessionListSchema = listSchema(sessionSchema);
 export const sessionIdInputSchema = z.strictObject({ session_id: z.string() });
 export type SessionIdInput = z.infer<typeof sessionIdInputSchema>;
 
-export const listMessagesInputSchema = z.strictObject({ session_id: z.string(), ...pageQueryShape });
+export const listMessagesInputSchema = z.strictObject({
+  session_id: z.string(),
+  ...pageQueryShape,
+});
 export type ListMessagesInput = z.infer<typeof listMessagesInputSchema>;
 export const messageListSchema = listSchema(storedMessageSchema);
 

@@ -15,20 +15,28 @@ const migrations: Record<string, Migration> = {
         .addColumn('rate_limit_per_hour', 'integer')
         .addColumn('created_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`now()`))
         .execute();
-      await sql`create unique index if not exists users_username_key on users (lower(username))`.execute(db);
-      await sql`create unique index if not exists users_email_key on users (lower(email))`.execute(db);
+      await sql`create unique index if not exists users_username_key on users (lower(username))`.execute(
+        db,
+      );
+      await sql`create unique index if not exists users_email_key on users (lower(email))`.execute(
+        db,
+      );
 
       await db.schema
         .createTable('chat_sessions')
         .ifNotExists()
         .addColumn('id', 'uuid', (col) => col.primaryKey())
-        .addColumn('user_id', 'uuid', (col) => col.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('user_id', 'uuid', (col) =>
+          col.notNull().references('users.id').onDelete('cascade'),
+        )
         .addColumn('title', 'text')
         .addColumn('message_count', 'integer', (col) => col.notNull().defaultTo(0))
         .addColumn('created_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`now()`))
         .addColumn('updated_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`now()`))
         .execute();
-      await sql`create index if not exists chat_sessions_user_recent on chat_sessions (user_id, updated_at desc, id desc)`.execute(db);
+      await sql`create index if not exists chat_sessions_user_recent on chat_sessions (user_id, updated_at desc, id desc)`.execute(
+        db,
+      );
 
       await db.schema
         .createTable('chat_messages')
@@ -61,7 +69,9 @@ const migrations: Record<string, Migration> = {
         .addColumn('completion_tokens', 'integer', (col) => col.notNull())
         .addColumn('created_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`now()`))
         .execute();
-      await sql`create index if not exists usage_records_created on usage_records (created_at)`.execute(db);
+      await sql`create index if not exists usage_records_created on usage_records (created_at)`.execute(
+        db,
+      );
     },
   },
 };

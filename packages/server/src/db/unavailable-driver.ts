@@ -1,4 +1,10 @@
-import type { DatabaseConnection, Driver, TransactionSettings, CompiledQuery, QueryResult } from 'kysely';
+import type {
+  DatabaseConnection,
+  Driver,
+  TransactionSettings,
+  CompiledQuery,
+  QueryResult,
+} from 'kysely';
 
 import { MojiError } from '@moji/contracts';
 

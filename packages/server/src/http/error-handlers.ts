@@ -47,14 +47,16 @@ export function answerFrameworkError(
   error: FastifyError,
   request: FastifyRequest,
   reply: FastifyReply,
-): FastifyReply {
+): void {
   void reply.header('X-Request-ID', request.id);
   if (error.code === 'FST_ERR_BAD_URL') {
-    return answer(request, reply, new MojiError('NOT_FOUND', 'No resource has this address'));
+    void answer(request, reply, new MojiError('NOT_FOUND', 'No resource has this address'));
+
+    return;
   }
   request.log.error({ err: error }, 'request failed');
 
-  return answer(request, reply, toMojiError(error));
+  void answer(request, reply, toMojiError(error));
 }
 
 /** Answers every error Fastify itself meets, and unknown routes, in the contract's shapes. */

@@ -34,10 +34,16 @@ function pathBelowPrefix(url: string): string {
 }
 
 /** Answers 404 or 405 for a path under the prefix that no route serves with this method. */
-export function rejectUnroutable(request: FastifyRequest, reply: FastifyReply): FastifyReply | undefined {
+export function rejectUnroutable(
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply | undefined {
   const match = matchRoute(request.method, pathBelowPrefix(request.url));
   if (match.kind === 'not-found') {
-    return sendError(reply, new MojiError('NOT_FOUND', `No route for ${request.method} ${request.url.split('?', 1)[0]}`));
+    return sendError(
+      reply,
+      new MojiError('NOT_FOUND', `No route for ${request.method} ${request.url.split('?', 1)[0]}`),
+    );
   }
   if (match.kind === 'method-not-allowed') {
     return sendError(
@@ -173,12 +179,15 @@ export async function registerRestApi(app: FastifyInstance, deps: ContextDeps): 
       router: appRouter,
       createContext: ({ req }: { req: FastifyRequest }) => req.mojiContext as Context,
       responseMeta: ({ ctx, paths, errors }) => {
-        const context = ctx as Context | undefined;
+        const context = ctx;
         if (errors.length > 0) {
           const error = toMojiError(errors[0]);
           if (context) context.response.error = error;
 
-          return { status: error.status, headers: { ...context?.response.headers, ...error.headers } };
+          return {
+            status: error.status,
+            headers: { ...context?.response.headers, ...error.headers },
+          };
         }
         const meta = procedureTable.get(paths?.[0] ?? '')?.meta;
 

@@ -22,7 +22,7 @@ export async function registerTrpcApi(app: FastifyInstance, deps: ContextDeps): 
         needsDatabase: info.calls.some((call) => call.path !== 'health.get'),
       }),
     responseMeta: ({ ctx, errors }) => {
-      const headers: Record<string, string> = { ...(ctx)?.response.headers };
+      const headers: Record<string, string> = { ...ctx?.response.headers };
       for (const error of errors) Object.assign(headers, toMojiError(error).headers);
 
       return { headers };

@@ -6,7 +6,13 @@ export function createLogger(level: string): Logger {
     level,
     base: { service: 'moji' },
     redact: {
-      paths: ['req.headers.authorization', 'password', '*.password', 'access_token', '*.access_token'],
+      paths: [
+        'req.headers.authorization',
+        'password',
+        '*.password',
+        'access_token',
+        '*.access_token',
+      ],
       censor: '[redacted]',
     },
   });

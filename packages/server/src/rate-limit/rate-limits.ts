@@ -24,7 +24,12 @@ export interface RateLimitState {
 // admin's change to one user's limit applies at once and keeps the count.
 const COUNTER_POINTS = 2 ** 31 - 1;
 
-function createCounter(redis: Redis | undefined, keyPrefix: string, duration: number, points = COUNTER_POINTS) {
+function createCounter(
+  redis: Redis | undefined,
+  keyPrefix: string,
+  duration: number,
+  points = COUNTER_POINTS,
+) {
   const memory = new RateLimiterMemory({ keyPrefix, points, duration });
   if (!redis) return memory;
 
@@ -46,7 +51,11 @@ async function consume(limiter: RateLimiterAbstract, key: string, points: number
   }
 }
 
-function tooManyRequests(message: string, retryAfter: number, headers: Record<string, string> = {}) {
+function tooManyRequests(
+  message: string,
+  retryAfter: number,
+  headers: Record<string, string> = {},
+) {
   return new MojiError('RATE_LIMIT_EXCEEDED', message, {
     details: { retry_after: retryAfter },
     headers: {
@@ -83,7 +92,8 @@ export class RateLimits {
       remaining: Math.max(0, limit - result.consumedPoints),
       reset,
     };
-    if (result.consumedPoints > limit) state.retryAfter = Math.max(1, Math.ceil(result.msBeforeNext / 1000));
+    if (result.consumedPoints > limit)
+      state.retryAfter = Math.max(1, Math.ceil(result.msBeforeNext / 1000));
 
     return state;
   }

@@ -3,7 +3,10 @@ import pg from 'pg';
 
 /** Fails the run at once, and says why, when PostgreSQL or Redis cannot be reached. */
 export default async function checkRealBackend(): Promise<void> {
-  const client = new pg.Client({ connectionString: process.env['DATABASE_URL'], connectionTimeoutMillis: 3000 });
+  const client = new pg.Client({
+    connectionString: process.env['DATABASE_URL'],
+    connectionTimeoutMillis: 3000,
+  });
   try {
     await client.connect();
     await client.query('select 1');
@@ -13,7 +16,11 @@ export default async function checkRealBackend(): Promise<void> {
     await client.end().catch(() => {});
   }
 
-  const redis = new Redis(process.env['REDIS_URL'] ?? '', { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 3000 });
+  const redis = new Redis(process.env['REDIS_URL'] ?? '', {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 3000,
+  });
   try {
     await redis.connect();
     await redis.ping();

@@ -9,7 +9,11 @@ import { findUserByUsername } from './find-user.js';
  * Exchanges credentials for a token. An unknown user, a wrong password and a disabled
  * account get the same answer, after the same work.
  */
-export async function issueToken(deps: ServiceDeps, input: TokenInput, request: RequestInfo): Promise<Token> {
+export async function issueToken(
+  deps: ServiceDeps,
+  input: TokenInput,
+  request: RequestInfo,
+): Promise<Token> {
   await deps.limits.chargeAuthAttempt(request.clientIp);
   await deps.limits.assertLoginAllowed(input.username);
 

@@ -7,7 +7,11 @@ import type { ServiceDeps } from '../deps.js';
 import { toUser } from './to-user.js';
 
 /** Creates an account; usernames and e-mails are unique regardless of letter case. */
-export async function register(deps: ServiceDeps, input: RegisterInput, request: RequestInfo): Promise<User> {
+export async function register(
+  deps: ServiceDeps,
+  input: RegisterInput,
+  request: RequestInfo,
+): Promise<User> {
   await deps.limits.chargeAuthAttempt(request.clientIp);
   const passwordHash = await hashPassword(input.password);
 
@@ -30,9 +34,13 @@ export async function register(deps: ServiceDeps, input: RegisterInput, request:
     const constraint = isUniqueViolation(error);
     if (constraint) {
       const field = constraint.includes('email') ? 'email' : 'username';
-      throw new MojiError('CONFLICT', `That ${field === 'email' ? 'e-mail' : 'username'} is already taken`, {
-        details: { field },
-      });
+      throw new MojiError(
+        'CONFLICT',
+        `That ${field === 'email' ? 'e-mail' : 'username'} is already taken`,
+        {
+          details: { field },
+        },
+      );
     }
     throw error;
   }

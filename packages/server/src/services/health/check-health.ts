@@ -12,7 +12,9 @@ async function isRedisHealthy(deps: ServiceDeps): Promise<boolean> {
 }
 
 /** Probes the database and Redis; 503 when the database is down, `degraded` when Redis is. */
-export async function checkHealth(deps: ServiceDeps): Promise<{ health: Health; httpStatus: 200 | 503 }> {
+export async function checkHealth(
+  deps: ServiceDeps,
+): Promise<{ health: Health; httpStatus: 200 | 503 }> {
   const [databaseUp, redisUp] = await Promise.all([deps.database.ping(), isRedisHealthy(deps)]);
   const redis = deps.redis ? (redisUp ? 'healthy' : 'unhealthy') : 'disabled';
   const status = !databaseUp ? 'unhealthy' : redis === 'unhealthy' ? 'degraded' : 'healthy';
