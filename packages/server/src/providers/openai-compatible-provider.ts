@@ -1,4 +1,4 @@
-import type { Completion, CompletionChunk } from '@moji/contracts';
+import { validationError, type Completion, type CompletionChunk } from '@moji/contracts';
 import { Pool } from 'undici';
 
 import type { UpstreamSettings } from './models-config.js';
@@ -15,6 +15,19 @@ const KEEP_ALIVE_MS = 30_000;
 
 function chatCompletionsPath(url: URL): string {
   return `${url.pathname.replace(/\/+$/, '')}/chat/completions${url.search}`;
+}
+
+/**
+ * The request body as sent upstream. JSON nested thousands of levels deep (in a tool's
+ * parameters, say) overflows the stack of JSON.stringify: that is the client's request.
+ */
+function serializeRequest(request: UpstreamRequest): string {
+  try {
+    return JSON.stringify(request);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw validationError([{ path: [], message: 'The request is nested too deeply' }]);
+  }
 }
 
 /**
@@ -55,7 +68,7 @@ export class OpenAiCompatibleProvider implements ChatProvider {
   }
 
   async complete(request: UpstreamRequest, call: ProviderCall): Promise<Completion> {
-    const body = await sendUpstreamRequest(this.json, JSON.stringify(request), call);
+    const body = await sendUpstreamRequest(this.json, serializeRequest(request), call);
 
     return readCompletion(body);
   }
@@ -64,7 +77,7 @@ export class OpenAiCompatibleProvider implements ChatProvider {
     request: UpstreamRequest,
     call: ProviderCall,
   ): Promise<AsyncIterable<CompletionChunk>> {
-    const body = await sendUpstreamRequest(this.events, JSON.stringify(request), call);
+    const body = await sendUpstreamRequest(this.events, serializeRequest(request), call);
 
     return readSseChunks(body, call);
   }

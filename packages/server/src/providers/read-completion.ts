@@ -2,21 +2,35 @@ import { MojiError, type Completion } from '@moji/contracts';
 
 import type { UpstreamBody } from './send-upstream-request.js';
 import { isNetworkError, transportError } from './upstream-errors.js';
+import {
+  checkReplyMessage,
+  isObject,
+  malformedReply as malformed,
+  toTokenCount as toCount,
+} from './upstream-reply-shape.js';
 
-type Json = Record<string, unknown>;
+/** The largest non-streamed upstream answer read; a bigger one is refused, not buffered. */
+export const MAX_COMPLETION_BYTES = 32 * 1024 * 1024;
 
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function malformed(): MojiError {
-  return new MojiError('UPSTREAM_ERROR', 'The model provider sent a malformed answer', {
-    details: { source: 'upstream' },
+function tooLarge(): MojiError {
+  return new MojiError('UPSTREAM_ERROR', 'The model provider sent an answer that is too large', {
+    details: { source: 'upstream', limit_bytes: MAX_COMPLETION_BYTES },
   });
 }
 
-function toCount(value: unknown): number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : 0;
+async function readBodyText(body: UpstreamBody): Promise<string> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const part of body as AsyncIterable<Buffer>) {
+    size += part.length;
+    if (size > MAX_COMPLETION_BYTES) {
+      body.destroy();
+      throw tooLarge();
+    }
+    parts.push(part);
+  }
+
+  return Buffer.concat(parts).toString('utf8');
 }
 
 /** The usage an upstream reported, with the three counts the contract promises. */
@@ -32,6 +46,7 @@ export function toUsage(value: unknown): Completion['usage'] {
 function toChoice(value: unknown, index: number): Completion['choices'][number] {
   if (!isObject(value) || !isObject(value['message'])) throw malformed();
   const message = value['message'];
+  checkReplyMessage(message);
   const content = message['content'];
   const finishReason = value['finish_reason'];
 
@@ -54,10 +69,10 @@ function toChoice(value: unknown, index: number): Completion['choices'][number] 
 export async function readCompletion(body: UpstreamBody): Promise<Completion> {
   let raw: unknown;
   try {
-    raw = await body.json();
+    raw = JSON.parse(await readBodyText(body));
   } catch (error) {
     if (error instanceof SyntaxError) throw malformed();
-    if (!isNetworkError(error)) throw error;
+    if (error instanceof MojiError || !isNetworkError(error)) throw error;
     throw transportError(error);
   }
   if (!isObject(raw) || !Array.isArray(raw['choices'])) throw malformed();

@@ -2,9 +2,13 @@ import { StringDecoder } from 'node:string_decoder';
 
 import { MojiError, type CompletionChunk } from '@moji/contracts';
 
+import { checkChunk } from './check-chunk.js';
 import type { ProviderCall } from './provider.js';
 import type { UpstreamBody } from './send-upstream-request.js';
 import { isNetworkError, transportError } from './upstream-errors.js';
+
+/** The longest one event may grow (in UTF-16 units) before the stream is given up on. */
+export const MAX_EVENT_LENGTH = 8 * 1024 * 1024;
 
 function midStreamError(message: string): MojiError {
   return new MojiError('UPSTREAM_ERROR', message, { details: { source: 'upstream' } });
@@ -34,11 +38,8 @@ function parseChunk(data: string): CompletionChunk {
   }
   // Providers report a failure after the first byte as an event of its own; its text stays.
   if ('error' in chunk) throw midStreamError('The model provider failed while answering');
-  if (!Array.isArray((chunk as { choices?: unknown }).choices)) {
-    throw midStreamError('The model provider sent a malformed stream');
-  }
 
-  return chunk as CompletionChunk;
+  return checkChunk(chunk);
 }
 
 function hasFinishReason(chunk: CompletionChunk): boolean {
@@ -68,9 +69,14 @@ export async function* readSseChunks(
       let text: string = carriage ? `\r${piece}` : piece;
       carriage = text.endsWith('\r');
       if (carriage) text = text.slice(0, -1);
+      // Only the new text (and the newline before it) can complete a separator.
+      const searchFrom = Math.max(0, buffer.length - 1);
       buffer += text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
 
-      let end = buffer.indexOf('\n\n');
+      let end = buffer.indexOf('\n\n', searchFrom);
+      if (end === -1 && buffer.length > MAX_EVENT_LENGTH) {
+        throw midStreamError('The model provider sent an event that is too large');
+      }
       while (end !== -1 && !done) {
         const data = dataOf(buffer.slice(0, end));
         buffer = buffer.slice(end + 2);

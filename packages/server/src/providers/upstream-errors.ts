@@ -6,6 +6,8 @@ type HeaderValue = string | string[] | undefined;
 
 // OpenAI's SDKs retry a 429 within seconds unless told not to; past a minute, they are told.
 const LONGEST_RETRY_SECONDS = 60;
+// An upstream's wait is passed on as it came, up to a day: past that it is no longer a wait.
+const MAX_RETRY_AFTER_SECONDS = 86_400;
 
 const TIMEOUT_CODES = new Set([
   'UND_ERR_HEADERS_TIMEOUT',
@@ -29,13 +31,15 @@ function errorCode(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
-/** The wait an upstream asked for, in whole seconds (at least 1); 1 when it named none. */
+/** The wait an upstream asked for, in whole seconds (1 to a day); 1 when it named none. */
 export function retryAfterSeconds(value: HeaderValue, now = Date.now()): number {
   const text = Array.isArray(value) ? value[0] : value;
   if (text === undefined || text.trim() === '') return 1;
   const seconds = /^\s*\d+(\.\d+)?\s*$/.test(text) ? Number(text) : (Date.parse(text) - now) / 1000;
 
-  return Number.isFinite(seconds) ? Math.max(1, Math.ceil(seconds)) : 1;
+  if (Number.isNaN(seconds)) return 1;
+
+  return Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(1, Math.ceil(seconds)));
 }
 
 /** Whether a failure to reach the upstream may be retried (it had not answered yet). */

@@ -11,6 +11,27 @@ export interface Reply {
   incomplete?: boolean;
 }
 
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * Text as PostgreSQL can store it: NUL and lone surrogates (which text and jsonb refuse)
+ * become U+FFFD. Only what is stored is changed; the response carries what the model sent.
+ */
+function toStorableText(text: string): string {
+  return text.replace(UNSTORABLE, '\uFFFD');
+}
+
+/** A value with every string in it made storable, for the tool calls of a reply. */
+function toStorable(value: unknown): unknown {
+  if (typeof value === 'string') return toStorableText(value);
+  if (Array.isArray(value)) return value.map(toStorable);
+  if (typeof value !== 'object' || value === null) return value;
+
+  return Object.fromEntries(
+    Object.entries(value).map(([key, item]) => [toStorableText(key), toStorable(item)]),
+  );
+}
+
 /** Whether the model sent nothing at all: such a turn is not stored. */
 export function isEmptyReply(reply: Reply): boolean {
   return !reply.content && !reply.reasoning_content && (reply.tool_calls?.length ?? 0) === 0;
@@ -31,9 +52,13 @@ export async function storeTurn(
     ...messages.map((message): TurnMessage => ({ ...message })),
     {
       role: 'assistant',
-      content: reply.content,
-      tool_calls: reply.tool_calls && reply.tool_calls.length > 0 ? reply.tool_calls : null,
-      reasoning_content: reply.reasoning_content ?? null,
+      content: reply.content === null ? null : toStorableText(reply.content),
+      tool_calls:
+        reply.tool_calls && reply.tool_calls.length > 0
+          ? (toStorable(reply.tool_calls) as unknown[])
+          : null,
+      reasoning_content:
+        reply.reasoning_content == null ? null : toStorableText(reply.reasoning_content),
       incomplete: reply.incomplete ?? false,
       model: modelName,
     },

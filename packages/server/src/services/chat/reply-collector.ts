@@ -1,5 +1,8 @@
 import type { CompletionChunk, Usage } from '@moji/contracts';
 
+import { isToolCallIndex } from '../../providers/check-chunk.js';
+import { toUsage } from '../../providers/read-completion.js';
+import { malformedReply } from '../../providers/upstream-reply-shape.js';
 import type { Reply } from './record-turn.js';
 
 interface ToolCallDelta {
@@ -25,7 +28,8 @@ export class ReplyCollector {
   usage: Usage | undefined;
 
   add(chunk: CompletionChunk): void {
-    if (chunk.usage) this.usage = chunk.usage;
+    // Counts are cleaned here, where they enter: a fraction or 1e12 must not reach the INSERT.
+    if (chunk.usage) this.usage = toUsage(chunk.usage);
     for (const choice of chunk.choices) {
       // Moji serves one choice; others a provider might send are not the reply.
       if (choice.index !== 0) continue;
@@ -47,6 +51,8 @@ export class ReplyCollector {
     for (const call of deltas) {
       this.sawAny = true;
       const index = call.index ?? this.toolCalls.length;
+      // The index picks an array slot: "__proto__" or 1e9 must never be one.
+      if (!isToolCallIndex(index)) throw malformedReply();
       const target = (this.toolCalls[index] ??= {
         id: '',
         type: 'function',

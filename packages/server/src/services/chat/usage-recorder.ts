@@ -15,6 +15,16 @@ const MAX_QUEUED = 100_000;
 const RETRY_DELAYS_MS = [250, 1000, 5000, 15_000];
 
 /**
+ * Whether the database refused the rows themselves (SQLSTATE class 22, data exception, or
+ * 23, integrity violation), not because it is unavailable: trying again later cannot help.
+ */
+function isRowError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+
+  return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code);
+}
+
+/**
  * Writes the usage of every completion, the calls that finish in the same turn of the event
  * loop sharing one INSERT (a group commit): under load that is one statement for many calls.
  * `record` resolves once its row is written, so a call's usage can be read as soon as it is
@@ -100,11 +110,37 @@ export class UsageRecorder {
       await this.database.db.insertInto('usage_records').values(batch).execute();
       this.failures = 0;
     } catch (error) {
+      if (isRowError(error)) {
+        await this.writeOneByOne(batch);
+
+        return;
+      }
       this.queue.unshift(...batch);
       this.failures += 1;
       this.log.warn({ err: error, queued: this.queue.length }, 'usage not written yet');
       throw error;
     }
+  }
+
+  /**
+   * Writes a refused batch row by row, so that one bad row does not hold back the others:
+   * a row the database still refuses for its data is dropped, and logged.
+   */
+  private async writeOneByOne(batch: UsageRow[]): Promise<void> {
+    for (const [index, row] of batch.entries()) {
+      try {
+        await this.database.db.insertInto('usage_records').values(row).execute();
+      } catch (error) {
+        if (!isRowError(error)) {
+          this.queue.unshift(...batch.slice(index));
+          this.failures += 1;
+          this.log.warn({ err: error, queued: this.queue.length }, 'usage not written yet');
+          throw error;
+        }
+        this.log.error({ err: error, row }, 'usage row refused by the database; dropped');
+      }
+    }
+    this.failures = 0;
   }
 
   private clearRetry(): void {
