@@ -68,7 +68,15 @@ export function createMojiClient(options: MojiClientOptions): MojiClient {
   const url = `${options.baseUrl.replace(/\/+$/, '')}/trpc`;
   let token = options.token;
   const headers = () => (token ? { authorization: `Bearer ${token}` } : {});
-  const transport = { url, headers, ...(options.fetch ? { fetch: options.fetch } : {}) };
+  // Batches stay small and their URLs short: each call in a batch costs a rate-limit point,
+  // and a GET batch carries every input in its URL.
+  const transport = {
+    url,
+    headers,
+    maxURLLength: 2048,
+    maxItems: 10,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  };
 
   const trpc = createTRPCClient<AppRouter>({
     links: [

@@ -71,7 +71,16 @@ export function toMojiError(error: unknown): MojiError {
   if (known) return known;
 
   const cause = error instanceof Error ? error.cause : undefined;
-  if (cause && typeof cause === 'object' && 'issues' in cause && isIssueList(cause.issues)) {
+  // tRPC's output validation fails with the same zod cause, as INTERNAL_SERVER_ERROR: that is
+  // the server's fault, never the client's.
+  const isOutputError = (error as { code?: unknown } | null)?.code === 'INTERNAL_SERVER_ERROR';
+  if (
+    !isOutputError &&
+    cause &&
+    typeof cause === 'object' &&
+    'issues' in cause &&
+    isIssueList(cause.issues)
+  ) {
     return validationError(cause.issues);
   }
 

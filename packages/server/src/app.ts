@@ -112,6 +112,12 @@ export async function buildServer(
     // Fastify's own 503 while closing is not in the envelope; the onRequest hook answers it.
     return503OnClosing: false,
     forceCloseConnections: 'idle',
+    // A tRPC batch names every call in one path segment (`/trpc/a.b,c.d`); Fastify's default
+    // of 100 characters would turn a batch of a few calls into a 404.
+    routerOptions: { maxParamLength: 4096 },
+    // The whole request must arrive within a minute: a client that trickles its body
+    // cannot hold a connection forever. Answers, streams included, are not bounded by this.
+    requestTimeout: 60_000,
     frameworkErrors: answerFrameworkError,
     clientErrorHandler: answerClientError,
   });
@@ -172,12 +178,14 @@ export async function buildServer(
   if (config.corsOrigins.length > 0) {
     await app.register(cors, {
       origin: config.corsOrigins,
+      methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
       exposedHeaders: [
         'X-Request-ID',
         'X-RateLimit-Limit',
         'X-RateLimit-Remaining',
         'X-RateLimit-Reset',
         'Retry-After',
+        'x-should-retry',
       ],
     });
   }

@@ -39,7 +39,7 @@ const responseFormatSchema = z.discriminatedUnion('type', [
  */
 export const completionRequestShape = {
   messages: z.array(messageSchema).max(2048),
-  model: textSchema(256).optional(),
+  model: textSchema(256).min(1).optional(),
   audio: jsonObjectSchema.nullish(),
   frequency_penalty: penaltySchema,
   function_call: z

@@ -19,8 +19,10 @@ function fromFastifyError(error: FastifyError): MojiError {
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new MojiError('VALIDATION_ERROR', 'The body is not valid JSON');
   }
-  if (error instanceof SyntaxError || error.statusCode === 400) {
-    return new MojiError('VALIDATION_ERROR', 'The body is not valid JSON');
+  // Only Fastify's own refusals are the client's fault; a SyntaxError thrown by code that
+  // serves the request is a bug, answered as one.
+  if (error.code?.startsWith('FST_') && error.statusCode === 400) {
+    return new MojiError('VALIDATION_ERROR', 'The request could not be read');
   }
 
   return toMojiError(error);

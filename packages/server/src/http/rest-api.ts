@@ -1,5 +1,6 @@
 import {
   appRouter,
+  isErrorCode,
   MojiError,
   toMojiError,
   validationError,
@@ -138,6 +139,22 @@ async function prepareRestCall(deps: ContextDeps, request: FastifyRequest, reply
   return undefined;
 }
 
+function envelopeOfTrpcShape(payload: string) {
+  try {
+    const shape = JSON.parse(payload) as { message?: unknown; data?: { code?: unknown } };
+    const code = shape.data?.code;
+    if (isErrorCode(code)) {
+      const message = typeof shape.message === 'string' ? shape.message : 'Request failed';
+
+      return new MojiError(code, message).toEnvelope();
+    }
+  } catch {
+    // Not JSON: answered below as the bug it is.
+  }
+
+  return new MojiError('INTERNAL_ERROR', 'Internal server error').toEnvelope();
+}
+
 /** Serves the REST routes under `/api/v1` through trpc-to-openapi, with the contract's errors. */
 export async function registerRestApi(app: FastifyInstance, deps: ContextDeps): Promise<void> {
   await app.register(async (scope) => {
@@ -165,6 +182,15 @@ export async function registerRestApi(app: FastifyInstance, deps: ContextDeps): 
       if (request.routeOptions.method === 'HEAD') request.raw.method = 'HEAD';
       const error = request.mojiContext?.response.error;
       if (error) return JSON.stringify(error.toEnvelope());
+      // The adapter can fail before it makes a context (on a malformed Host header, say);
+      // its body then still has tRPC's shape, with the contract's code in `data`.
+      if (
+        reply.statusCode >= 400 &&
+        typeof payload === 'string' &&
+        !payload.startsWith('{"error"')
+      ) {
+        return JSON.stringify(envelopeOfTrpcShape(payload));
+      }
       if (reply.statusCode === 204) {
         reply.removeHeader('content-type');
 

@@ -32,7 +32,8 @@ const routes: RestRoute[] = [...procedureTable.values()].flatMap((procedure) => 
   return [{ method: openapi.method, pattern: toPattern(openapi.path), procedure }];
 });
 
-function decode(value: string): string {
+/** Percent-decodes a path segment; text that is not valid percent-encoding stays as it came. */
+export function decodePathSegment(value: string): string {
   try {
     return decodeURIComponent(value);
   } catch {
@@ -55,7 +56,7 @@ export function matchRoute(method: string, path: string): RouteMatch {
   }
   const groups = route.pattern.exec(path)?.groups ?? {};
   const params = Object.fromEntries(
-    Object.entries(groups).map(([key, value]) => [key, decode(value)]),
+    Object.entries(groups).map(([key, value]) => [key, decodePathSegment(value)]),
   );
 
   return { kind: 'found', route, params };
@@ -72,7 +73,7 @@ export function normalizePathEncoding(url: string): string {
   const query = queryAt === -1 ? '' : url.slice(queryAt);
   const normal = path
     .split('/')
-    .map((segment) => encodeURIComponent(decode(segment)))
+    .map((segment) => encodeURIComponent(decodePathSegment(segment)))
     .join('/');
 
   return `${normal}${query}`;

@@ -1,6 +1,8 @@
 import { toTrpcErrorShape, type MojiError } from '@moji/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
+import { decodePathSegment } from './rest-routes.js';
+
 /** Answers with the contract's error envelope, its status and its headers. */
 export function sendError(reply: FastifyReply, error: MojiError): FastifyReply {
   return reply
@@ -16,7 +18,7 @@ export function sendError(reply: FastifyReply, error: MojiError): FastifyReply {
  */
 export function sendTrpcError(request: FastifyRequest, reply: FastifyReply, error: MojiError) {
   const [path = '', query = ''] = request.url.split('?', 2);
-  const procedures = decodeURIComponent(path.slice(path.lastIndexOf('/') + 1)).split(',');
+  const procedures = decodePathSegment(path.slice(path.lastIndexOf('/') + 1)).split(',');
   const shape = (procedure: string) => ({
     error: toTrpcErrorShape(error, { path: procedure || undefined, requestId: request.id }),
   });

@@ -111,12 +111,19 @@ export class RateLimits {
     }
   }
 
-  /** Throws 429 when a username has failed to log in too often this hour. */
-  async assertLoginAllowed(username: string): Promise<void> {
+  /**
+   * Takes one of a username's login attempts for the hour before its password is checked,
+   * so that attempts sent at once cannot all be checked past the limit; throws 429 when none
+   * is left. A successful login gives its attempt back with `releaseLoginAttempt`: only
+   * failures stay counted.
+   */
+  async reserveLoginAttempt(username: string): Promise<void> {
     const limit = this.settings.loginFailuresPerHour;
     if (limit === 0) return;
-    const result = await this.loginFailures.get(username.toLowerCase()).catch(() => null);
-    if (result && result.consumedPoints >= limit) {
+    const key = username.toLowerCase();
+    const result = await consume(this.loginFailures, key, 1);
+    if (result.consumedPoints > limit) {
+      await this.loginFailures.reward(key, 1).catch(() => undefined);
       throw tooManyRequests(
         'Too many failed logins for this username; try again later',
         Math.max(1, Math.ceil(result.msBeforeNext / 1000)),
@@ -124,10 +131,10 @@ export class RateLimits {
     }
   }
 
-  /** Records a failed login for a username. */
-  async recordLoginFailure(username: string): Promise<void> {
+  /** Gives back the attempt a successful login reserved. */
+  async releaseLoginAttempt(username: string): Promise<void> {
     if (this.settings.loginFailuresPerHour === 0) return;
-    await consume(this.loginFailures, username.toLowerCase(), 1);
+    await this.loginFailures.reward(username.toLowerCase(), 1).catch(() => undefined);
   }
 
   /** The error for a user over their hourly limit, with its headers. */

@@ -15,17 +15,23 @@ export async function issueToken(
   request: RequestInfo,
 ): Promise<Token> {
   await deps.limits.chargeAuthAttempt(request.clientIp);
-  await deps.limits.assertLoginAllowed(input.username);
+  await deps.limits.reserveLoginAttempt(input.username);
 
-  const user = await findUserByUsername(deps.database.db, input.username);
-  const matches = await verifyPassword(user?.password_hash, input.password);
-  if (!user || !matches || user.disabled) {
-    await deps.limits.recordLoginFailure(input.username);
-    throw authFailed('Invalid username or password');
+  let failed = false;
+  let userId: string;
+  try {
+    const user = await findUserByUsername(deps.database.db, input.username);
+    const matches = await verifyPassword(user?.password_hash, input.password);
+    failed = !user || !matches || user.disabled;
+    if (!user || failed) throw authFailed('Invalid username or password');
+    userId = user.id;
+  } finally {
+    // Only a wrong password keeps its attempt counted; a success or an outage gives it back.
+    if (!failed) await deps.limits.releaseLoginAttempt(input.username);
   }
 
   return {
-    access_token: await deps.tokens.sign(user.id),
+    access_token: await deps.tokens.sign(userId),
     token_type: 'bearer',
     expires_in: deps.tokens.expiresIn,
   };
