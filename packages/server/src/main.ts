@@ -25,7 +25,8 @@ async function main(): Promise<void> {
     process.exit(1);
   });
   await app.listen({ port: config.port, host: config.host });
-  const origin = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const origin = `http://${host}:${config.port}`;
   log.info(
     {
       api: `${origin}/api/v1`,

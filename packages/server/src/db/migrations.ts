@@ -15,12 +15,12 @@ const migrations: Record<string, Migration> = {
         .addColumn('rate_limit_per_hour', 'integer')
         .addColumn('created_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`now()`))
         .execute();
-      await sql`create unique index if not exists users_username_key on users (lower(username))`.execute(
-        db,
-      );
-      await sql`create unique index if not exists users_email_key on users (lower(email))`.execute(
-        db,
-      );
+      await sql`
+        create unique index if not exists users_username_key on users (lower(username))
+      `.execute(db);
+      await sql`
+        create unique index if not exists users_email_key on users (lower(email))
+      `.execute(db);
 
       await db.schema
         .createTable('chat_sessions')
@@ -34,9 +34,10 @@ const migrations: Record<string, Migration> = {
         .addColumn('created_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`now()`))
         .addColumn('updated_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`now()`))
         .execute();
-      await sql`create index if not exists chat_sessions_user_recent on chat_sessions (user_id, updated_at desc, id desc)`.execute(
-        db,
-      );
+      await sql`
+        create index if not exists chat_sessions_user_recent
+        on chat_sessions (user_id, updated_at desc, id desc)
+      `.execute(db);
 
       await db.schema
         .createTable('chat_messages')
@@ -69,9 +70,9 @@ const migrations: Record<string, Migration> = {
         .addColumn('completion_tokens', 'integer', (col) => col.notNull())
         .addColumn('created_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`now()`))
         .execute();
-      await sql`create index if not exists usage_records_created on usage_records (created_at)`.execute(
-        db,
-      );
+      await sql`
+        create index if not exists usage_records_created on usage_records (created_at)
+      `.execute(db);
     },
   },
 };

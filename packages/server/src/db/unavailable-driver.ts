@@ -18,6 +18,17 @@ const networkCodes = new Set([
   'EAI_AGAIN',
 ]);
 
+const unavailableMessages = new RegExp(
+  [
+    'connection terminated',
+    'timeout exceeded when trying to connect',
+    'query read timeout',
+    'not queryable',
+    'connection error',
+  ].join('|'),
+  'i',
+);
+
 /** Tells whether an error means the database cannot be reached, rather than a bad query. */
 export function isUnavailableError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
@@ -28,9 +39,7 @@ export function isUnavailableError(error: unknown): boolean {
     if (code.startsWith('08') || /^57P0[1-3]$/.test(code) || code === '53300') return true;
   }
 
-  return /connection terminated|timeout exceeded when trying to connect|query read timeout|not queryable|connection error/i.test(
-    error.message,
-  );
+  return unavailableMessages.test(error.message);
 }
 
 function unavailable(cause: unknown): MojiError {

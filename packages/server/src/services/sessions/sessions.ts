@@ -82,7 +82,9 @@ export async function listSessions(
     });
     // Compared in SQL: a JavaScript Date would drop the timestamp's microseconds.
     query = query.where(
-      sql<boolean>`(updated_at, id) < (select c.updated_at, c.id from chat_sessions c where c.id = ${cursor.id})`,
+      sql<boolean>`(updated_at, id) < (
+        select c.updated_at, c.id from chat_sessions c where c.id = ${cursor.id}
+      )`,
     );
   }
   const rows = await query
