@@ -126,3 +126,40 @@ describe('failed logins per username', () => {
     }
   });
 });
+
+describe('answering a stored message', () => {
+  it('stores one reply when several requests with messages: [] race', async () => {
+    const user = await createUser(moji.api);
+    const made = await postJson(
+      `${moji.api}/chat/sessions`,
+      { initial_message: 'answer me once' },
+      user.headers,
+    );
+    const session = (await made.json()) as { id: string };
+
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        postJson(
+          `${moji.api}/chat/completions`,
+          { model: 'echo', session_id: session.id, messages: [] },
+          user.headers,
+        ),
+      ),
+    );
+    const statuses = answers.map((res) => res.status);
+
+    expect(
+      statuses.filter((status) => status === 200),
+      String(statuses),
+    ).toHaveLength(1);
+    expect(
+      statuses.every((status) => [200, 400, 409].includes(status)),
+      String(statuses),
+    ).toBe(true);
+    const listed = await fetch(`${moji.api}/chat/sessions/${session.id}/messages`, {
+      headers: user.headers,
+    });
+    const { data } = (await listed.json()) as { data: { role: string }[] };
+    expect(data.map((message) => message.role)).toEqual(['user', 'assistant']);
+  });
+});

@@ -28,7 +28,14 @@ export async function createCompletion(
   if (prepared.session && !isEmptyReply(reply)) {
     await Promise.all([
       recorded,
-      storeTurn(deps, prepared.session.id, prepared.modelName, prepared.newMessages, reply),
+      storeTurn(
+        deps,
+        prepared.session.id,
+        prepared.modelName,
+        prepared.newMessages,
+        reply,
+        prepared.storedCount,
+      ),
     ]);
   } else {
     await recorded;

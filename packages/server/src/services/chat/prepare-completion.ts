@@ -24,6 +24,8 @@ export interface PreparedCompletion {
   session: SessionRow | undefined;
   /** The request's own messages: stored with the reply. */
   newMessages: CompletionRequest['messages'];
+  /** How many messages the session held when the request was prepared. */
+  storedCount: number;
   upstream: UpstreamRequest;
 }
 
@@ -136,6 +138,7 @@ export async function prepareCompletion(
     route,
     session,
     newMessages: input.messages,
+    storedCount: history.length,
     upstream: {
       ...forwardedFields(input),
       model: route.upstreamId,

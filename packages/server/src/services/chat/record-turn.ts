@@ -11,6 +11,8 @@ export interface Reply {
   incomplete?: boolean;
 }
 
+// NUL and lone surrogates: PostgreSQL's text and jsonb cannot hold them.
+// eslint-disable-next-line no-control-regex -- NUL is exactly what this must find
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /**
@@ -47,6 +49,7 @@ export async function storeTurn(
   modelName: string,
   messages: CompletionRequest['messages'],
   reply: Reply,
+  storedCount: number,
 ): Promise<void> {
   const turn: TurnMessage[] = [
     ...messages.map((message): TurnMessage => ({ ...message })),
@@ -65,6 +68,10 @@ export async function storeTurn(
   ];
   const stored = await deps.database.db
     .transaction()
-    .execute((trx) => appendTurn(trx, sessionId, turn));
+    // A reply to the stored last message (`messages: []`) is the reply only while nothing
+    // else has answered it meanwhile.
+    .execute((trx) =>
+      appendTurn(trx, sessionId, turn, messages.length === 0 ? storedCount : undefined),
+    );
   if (!stored) throw new MojiError('NOT_FOUND', 'Session not found');
 }

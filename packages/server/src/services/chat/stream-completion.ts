@@ -59,6 +59,7 @@ export async function streamCompletion(
           modelName,
           prepared.newMessages,
           collector.reply(!completed),
+          prepared.storedCount,
         ).catch((error: unknown) => {
           deps.log.error({ err: error, requestId: request.requestId }, 'streamed turn not stored');
           unstored = error;

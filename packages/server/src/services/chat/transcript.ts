@@ -1,3 +1,4 @@
+import { MojiError } from '@moji/contracts';
 import type { Kysely, Transaction } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 
@@ -57,6 +58,7 @@ export async function appendTurn(
   trx: Transaction<DB>,
   sessionId: string,
   messages: TurnMessage[],
+  expectedCount?: number,
 ): Promise<boolean> {
   // The row lock orders concurrent turns of one session.
   const session = await trx
@@ -66,6 +68,11 @@ export async function appendTurn(
     .forUpdate()
     .executeTakeFirst();
   if (!session) return false;
+  if (expectedCount !== undefined && session.message_count !== expectedCount) {
+    throw new MojiError('CONFLICT', 'The session changed while this reply was made; ask again', {
+      details: { param: 'session_id' },
+    });
+  }
   if (messages.length === 0) return true;
   const now = new Date();
 
