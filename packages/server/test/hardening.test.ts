@@ -163,3 +163,14 @@ describe('answering a stored message', () => {
     expect(data.map((message) => message.role)).toEqual(['user', 'assistant']);
   });
 });
+
+describe('the docs page', () => {
+  it("sends the renderer's own document address to the served document", async () => {
+    const json = await fetch(`${moji.origin}/docs/openapi.json`, { redirect: 'manual' });
+    const yaml = await fetch(`${moji.origin}/docs/openapi.yaml`);
+
+    expect(json.status).toBe(301);
+    expect(json.headers.get('location')).toBe('/api/v1/openapi.json');
+    await expectError(yaml, 404, 'NOT_FOUND');
+  });
+});

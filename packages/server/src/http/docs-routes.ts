@@ -62,6 +62,20 @@ export async function registerDocsRoutes(app: FastifyInstance, version: string):
   await app.register(scalarApiReference, {
     routePrefix: DOCS_PATH,
     logLevel: 'warn',
+    // The plugin also serves the document under the page's own path, but only for a document
+    // it was handed whole; ours lives at OPENAPI_PATH, so those two addresses point there.
+    hooks: {
+      onRequest: (request, reply, done) => {
+        const path = request.url.split('?', 1)[0] ?? '';
+        if (path === `${DOCS_PATH}/openapi.json`) {
+          void reply.redirect(OPENAPI_PATH, 301);
+        } else if (path === `${DOCS_PATH}/openapi.yaml`) {
+          void sendError(reply, new MojiError('NOT_FOUND', 'The document is served as JSON only'));
+        } else {
+          done();
+        }
+      },
+    },
     configuration: {
       url: OPENAPI_PATH,
       pageTitle: 'Moji API reference',
