@@ -139,20 +139,19 @@ async function prepareRestCall(deps: ContextDeps, request: FastifyRequest, reply
   return undefined;
 }
 
+// The envelope for a body in tRPC's error shape; undefined for any other body (such as
+// /health's own answer with 503), which is left as it is.
 function envelopeOfTrpcShape(payload: string) {
   try {
-    const shape = JSON.parse(payload) as { message?: unknown; data?: { code?: unknown } };
-    const code = shape.data?.code;
-    if (isErrorCode(code)) {
-      const message = typeof shape.message === 'string' ? shape.message : 'Request failed';
+    const shape = JSON.parse(payload) as { message?: unknown; data?: { code?: unknown } } | null;
+    const code = shape?.data?.code;
+    if (!isErrorCode(code)) return undefined;
+    const message = typeof shape?.message === 'string' ? shape.message : 'Request failed';
 
-      return new MojiError(code, message).toEnvelope();
-    }
+    return new MojiError(code, message).toEnvelope();
   } catch {
-    // Not JSON: answered below as the bug it is.
+    return undefined;
   }
-
-  return new MojiError('INTERNAL_ERROR', 'Internal server error').toEnvelope();
 }
 
 /** Serves the REST routes under `/api/v1` through trpc-to-openapi, with the contract's errors. */
@@ -184,12 +183,9 @@ export async function registerRestApi(app: FastifyInstance, deps: ContextDeps): 
       if (error) return JSON.stringify(error.toEnvelope());
       // The adapter can fail before it makes a context (on a malformed Host header, say);
       // its body then still has tRPC's shape, with the contract's code in `data`.
-      if (
-        reply.statusCode >= 400 &&
-        typeof payload === 'string' &&
-        !payload.startsWith('{"error"')
-      ) {
-        return JSON.stringify(envelopeOfTrpcShape(payload));
+      if (reply.statusCode >= 400 && typeof payload === 'string') {
+        const envelope = envelopeOfTrpcShape(payload);
+        if (envelope) return JSON.stringify(envelope);
       }
       if (reply.statusCode === 204) {
         reply.removeHeader('content-type');
