@@ -1,19 +1,8 @@
 import type { Completion, CompletionChunk } from '@moji/contracts';
 import { v7 as uuidv7 } from 'uuid';
 
+import { contentText } from './content-text.js';
 import type { ChatProvider, ProviderCall, UpstreamRequest } from './provider.js';
-
-function textOf(content: unknown): string {
-  if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) return '';
-
-  return content
-    .map((part: { type?: unknown; text?: unknown }) =>
-      part.type === 'text' && typeof part.text === 'string' ? part.text : '',
-    )
-    .filter(Boolean)
-    .join('\n');
-}
 
 function countTokens(text: string): number {
   return text.split(/\s+/).filter(Boolean).length;
@@ -22,9 +11,9 @@ function countTokens(text: string): number {
 function answer(request: UpstreamRequest) {
   const messages = request.messages as { role?: unknown; content?: unknown }[];
   const lastUser = [...messages].reverse().find((message) => message.role === 'user');
-  const content = textOf(lastUser?.content);
+  const content = contentText(lastUser?.content);
   const promptTokens = messages.reduce(
-    (sum, message) => sum + countTokens(textOf(message.content)),
+    (sum, message) => sum + countTokens(contentText(message.content)),
     0,
   );
   const completionTokens = countTokens(content);

@@ -3,6 +3,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 
 import type { DB, MessageRow } from '../../db/schema.js';
+import { contentText } from '../../providers/content-text.js';
 
 /** A message to store in a session. */
 export interface TurnMessage {
@@ -17,19 +18,6 @@ export interface TurnMessage {
 }
 
 const TITLE_LENGTH = 200;
-
-/** The plain text of a message's content: a string, or its text parts joined. */
-export function contentText(content: unknown): string {
-  if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) return '';
-
-  return content
-    .map((part: { type?: unknown; text?: unknown }) =>
-      part.type === 'text' && typeof part.text === 'string' ? part.text : '',
-    )
-    .filter(Boolean)
-    .join('\n');
-}
 
 /** The first 200 characters of a text, counted in code points so no character is cut in two. */
 function titleOf(text: string): string {
